@@ -29,3 +29,9 @@ class UsageError(WizardError):
     """Bad input from the user (a field, an argument, a file): nothing was done."""
 
     exit_status = 2
+
+
+class AuthorizationNeeded(WizardError):
+    """Canvas no longer accepts our tokens: the admin must sign in again."""
+
+    exit_status = 4
