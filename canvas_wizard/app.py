@@ -1,0 +1,97 @@
+"""Starting the desktop app: the wizard on first run, the main window after."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication, QMessageBox, QWizard
+
+from canvas_wizard import APP_TITLE, __version__
+from canvas_wizard.core.errors import WizardError
+from canvas_wizard.core.paths import app_paths
+from canvas_wizard.core.setup import SetupSession
+from canvas_wizard.core.store import Profile, ProfileStore, SecretStore
+from canvas_wizard.ui.main_window import MainWindow
+from canvas_wizard.ui.wizard import SetupWizard, WizardContext
+
+
+def _application() -> QApplication:
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        return app
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName(APP_TITLE)
+    app.setApplicationVersion(__version__)
+    app.setOrganizationName("Canvas Sync Wizard")
+    return app
+
+
+def run_gui(*, config_dir: str | None, demo: bool, session_only: bool = False) -> int:
+    app = _application()
+    demo_env = None
+    if demo:
+        from canvas_wizard.demo import DemoEnvironment
+
+        demo_env = DemoEnvironment.start(Path(config_dir) if config_dir else None)
+        paths = app_paths(demo_env.home).ensure()
+        session_only = True
+    else:
+        paths = app_paths(config_dir).ensure()
+    try:
+        secrets = SecretStore(session_only=session_only)
+        try:
+            secrets.check()
+        except WizardError as exc:
+            answer = QMessageBox.question(
+                None,
+                APP_TITLE,
+                f"{exc}\n\nContinue without saving secrets? You will be asked to sign in again "
+                "next time you open the app.",
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return 2
+            secrets = SecretStore(session_only=True)
+        store = ProfileStore(paths)
+        profiles = store.list()
+        ready = [p for p in profiles if p.account is not None]
+        if ready and not demo:
+            window = MainWindow(store, secrets, ready[0])
+            window.show()
+            return app.exec()
+        profile = (
+            profiles[0]
+            if profiles
+            else new_profile(store, redirect_port=demo_env.redirect_port if demo_env else None)
+        )
+        ctx = WizardContext(
+            session=SetupSession(store, secrets, profile, name_from_address=not profiles)
+        )
+        if demo_env is not None:
+            ctx.demo_client_id = demo_env.key.client_id
+            ctx.demo_client_secret = demo_env.key.client_secret
+        wizard = SetupWizard(ctx)
+        if demo_env is not None:
+            wizard.address.url_edit.setText(demo_env.sandbox.url)
+        wizard.show()
+        app.exec()
+        ctx.session.close()
+        if wizard.result() == QWizard.DialogCode.Accepted.value and profile.account is not None:
+            window = MainWindow(store, secrets, profile)
+            window.show()
+            return app.exec()
+        return 0
+    finally:
+        if demo_env is not None:
+            demo_env.stop()
+
+
+def new_profile(store: ProfileStore, *, redirect_port: int | None = None) -> Profile:
+    """A fresh, unsaved profile; it is named after the Canvas address once that is checked."""
+    profile = Profile(name="school", canvas_url="", client_id="")
+    if redirect_port is not None:
+        profile.redirect_port = redirect_port
+    return profile
+
+
+__all__ = ["new_profile", "run_gui"]

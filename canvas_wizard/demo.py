@@ -1,0 +1,45 @@
+"""`--demo`: the whole app against a sandbox Canvas on this computer.
+
+The sandbox gets a developer key registered for exactly the redirect address
+the demo profile uses, so the real sign-in flow runs end to end in the admin's
+own browser. Demo files go to a temporary folder (unless --config-dir says
+otherwise) and secrets stay in memory, so a demo never touches a real setup.
+"""
+
+from __future__ import annotations
+
+import socket
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from canvas_wizard.core.auth import redirect_uri_for
+from canvas_wizard.sandbox import DeveloperKey, SandboxCanvas
+
+
+def free_loopback_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class DemoEnvironment:
+    sandbox: SandboxCanvas
+    key: DeveloperKey
+    redirect_port: int
+    home: Path
+
+    @classmethod
+    def start(cls, home: Path | None = None, *, latency: float = 0.05) -> DemoEnvironment:
+        sandbox = SandboxCanvas(seed=True, latency=latency)
+        sandbox.start()
+        port = free_loopback_port()
+        key = sandbox.add_developer_key(redirect_uris=[redirect_uri_for(port)])
+        if home is None:
+            home = Path(tempfile.mkdtemp(prefix="canvas-wizard-demo-"))
+        return cls(sandbox=sandbox, key=key, redirect_port=port, home=home)
+
+    def stop(self) -> None:
+        self.sandbox.stop()

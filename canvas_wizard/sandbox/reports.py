@@ -1,0 +1,240 @@
+"""The provisioning account report: every login and observer link, as CSV.
+
+``POST /api/v1/accounts/:id/reports/provisioning_csv`` with
+``parameters[users]=true`` and/or ``parameters[user_observers]=true`` starts it;
+``GET .../provisioning_csv/:id`` shows ``status`` and ``progress`` and, once
+``complete``, an ``attachment`` whose ``url`` downloads one CSV, or a zip when
+several were asked for. Unlike ``sis_export_csv`` it includes links made through
+the API and users without SIS IDs.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+import zipfile
+from typing import Any
+
+from canvas_wizard.sandbox import files
+from canvas_wizard.sandbox.http import Response, not_found
+from canvas_wizard.sandbox.lookup import find_account, require
+from canvas_wizard.sandbox.paging import paginate
+from canvas_wizard.sandbox.server import Ctx, Route, route
+from canvas_wizard.sandbox.state import AccountReport, SandboxState, first_last_from, now_iso
+
+REPORT = "provisioning_csv"
+USER_COLUMNS = [
+    "canvas_user_id",
+    "user_id",
+    "integration_id",
+    "authentication_provider_id",
+    "login_id",
+    "first_name",
+    "last_name",
+    "full_name",
+    "sortable_name",
+    "short_name",
+    "email",
+    "status",
+    "created_by_sis",
+]
+OBSERVER_COLUMNS = [
+    "canvas_observer_id",
+    "observer_id",
+    "canvas_student_id",
+    "student_id",
+    "status",
+    "created_by_sis",
+]
+TRUE_VALUES = ("1", "true", "t", "yes", "on")
+FALSE_VALUES = ("0", "false", "f", "no", "off")
+
+
+def _param_value(raw: str) -> bool | str:
+    low = raw.strip().lower()
+    if low in TRUE_VALUES:
+        return True
+    if low in FALSE_VALUES:
+        return False
+    return raw
+
+
+def report_json(state: SandboxState, base_url: str, report: AccountReport) -> dict[str, Any]:
+    with state.lock:
+        stored = state.files.get(report.attachment_id or -1)
+    data: dict[str, Any] = {
+        "id": report.id,
+        "report": report.report,
+        "file_url": files.download_url(base_url, stored) if stored else None,
+        "status": report.status,
+        "created_at": report.created_at,
+        "started_at": report.started_at,
+        "ended_at": report.ended_at,
+        "parameters": dict(report.parameters),
+        "progress": report.progress,
+        "current_line": None,
+    }
+    if stored is not None:
+        data["attachment"] = files.attachment_json(base_url, stored)
+    if report.message:
+        data["parameters"]["extra_text"] = report.message
+    return data
+
+
+def start_report(ctx: Ctx) -> Response:
+    state = ctx.state
+    account = find_account(ctx, ctx.args["account_id"])
+    require(ctx, account.id, "read_reports")
+    if ctx.args["report"] != REPORT:
+        raise not_found()
+    params: dict[str, Any] = {}
+    for key, values in {**ctx.request.query, **ctx.request.form}.items():
+        if key.startswith("parameters[") and key.endswith("]") and values:
+            params[key[len("parameters[") : -1]] = _param_value(values[-1])
+    with state.lock:
+        report = AccountReport(
+            id=state.next_id("report"),
+            account_id=account.id,
+            user_id=ctx.user_id,
+            report=REPORT,
+            parameters=params,
+        )
+        state.reports[report.id] = report
+    body = report_json(state, ctx.base_url, report)
+    ctx.app.start_job(run_report, state, report.id, ctx.app.job_step_delay)
+    return Response.json(body)
+
+
+def _find(ctx: Ctx) -> AccountReport:
+    account = find_account(ctx, ctx.args["account_id"])
+    require(ctx, account.id, "read_reports")
+    raw = ctx.args["report_id"]
+    with ctx.state.lock:
+        report = ctx.state.reports.get(int(raw)) if raw.isdigit() else None
+    if report is None or report.account_id != account.id or report.report != ctx.args["report"]:
+        raise not_found()
+    return report
+
+
+def show_report(ctx: Ctx) -> Response:
+    return Response.json(report_json(ctx.state, ctx.base_url, _find(ctx)))
+
+
+def list_reports(ctx: Ctx) -> Response:
+    account = find_account(ctx, ctx.args["account_id"])
+    require(ctx, account.id, "read_reports")
+    if ctx.args["report"] != REPORT:
+        raise not_found()
+    with ctx.state.lock:
+        found = [
+            r
+            for r in ctx.state.reports.values()
+            if r.account_id == account.id and r.report == ctx.args["report"]
+        ]
+    found.sort(key=lambda r: -r.id)
+    chunk, link = paginate(found, ctx.request, ctx.base_url, with_last=False)
+    body = [report_json(ctx.state, ctx.base_url, r) for r in chunk]
+    return Response.json(body, headers=[("Link", link)])
+
+
+def _csv(header: list[str], rows: list[list[str]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def users_csv(state: SandboxState, account_id: int) -> bytes:
+    rows: list[list[str]] = []
+    with state.lock:
+        for user in sorted(state.users_in_account(account_id), key=lambda u: u.id):
+            for login in state.logins_of(user.id):
+                first, last = first_last_from(user.sortable_name)
+                rows.append(
+                    [
+                        str(user.id),
+                        login.sis_user_id or "",
+                        login.integration_id or "",
+                        "",
+                        login.unique_id,
+                        first,
+                        last,
+                        user.name,
+                        user.sortable_name,
+                        user.short_name,
+                        state.email_of(user.id) or "",
+                        login.workflow_state,
+                        "true" if login.sis_batch_id is not None else "false",
+                    ]
+                )
+    return _csv(USER_COLUMNS, rows)
+
+
+def observers_csv(state: SandboxState, account_id: int) -> bytes:
+    rows: list[list[str]] = []
+    with state.lock:
+        in_scope = {u.id for u in state.users_in_account(account_id)}
+        for link in sorted(state.observer_links.values(), key=lambda lk: lk.id):
+            if link.workflow_state != "active" or link.student_id not in in_scope:
+                continue
+            rows.append(
+                [
+                    str(link.observer_id),
+                    state.sis_id_of(link.observer_id) or "",
+                    str(link.student_id),
+                    state.sis_id_of(link.student_id) or "",
+                    "active",
+                    "true" if link.sis_batch_id is not None else "false",
+                ]
+            )
+    return _csv(OBSERVER_COLUMNS, rows)
+
+
+def run_report(state: SandboxState, report_id: int, step_delay: float) -> None:
+    with state.lock:
+        report = state.reports[report_id]
+        report.status = "running"
+        report.started_at = now_iso()
+    wanted = [
+        (name, build)
+        for name, build in (("users", users_csv), ("user_observers", observers_csv))
+        if report.parameters.get(name) is True
+    ]
+    if not wanted:
+        with state.lock:
+            report.status = "error"
+            report.message = "No reports selected: pass parameters[users]=true and the like."
+            report.ended_at = now_iso()
+        return
+    outputs: list[tuple[str, bytes]] = []
+    for done, (name, build) in enumerate(wanted, start=1):
+        outputs.append((f"{name}.csv", build(state, report.account_id)))
+        with state.lock:
+            report.progress = int(done * 90 / len(wanted))
+        if step_delay > 0:
+            time.sleep(step_delay)
+    stamp = time.strftime("%d_%b_%Y", time.gmtime())
+    if len(outputs) == 1:
+        stored = files.store(state, f"provisioning_csv_{stamp}.csv", "text/csv", outputs[0][1])
+    else:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, data in outputs:
+                archive.writestr(name, data)
+        stored = files.store(
+            state, f"provisioning_csv_{stamp}.zip", "application/zip", buffer.getvalue()
+        )
+    with state.lock:
+        report.attachment_id = stored.id
+        report.status = "complete"
+        report.progress = 100
+        report.ended_at = now_iso()
+
+
+ROUTES: list[Route] = [
+    route("POST", "/api/v1/accounts/:account_id/reports/:report", start_report),
+    route("GET", "/api/v1/accounts/:account_id/reports/:report", list_reports),
+    route("GET", "/api/v1/accounts/:account_id/reports/:report/:report_id", show_report),
+]

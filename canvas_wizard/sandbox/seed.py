@@ -1,0 +1,154 @@
+"""Northfield Academy Trust: a small school Canvas with the awkward cases a sync meets.
+
+* Alex Morgan (user 1) — root account admin with every permission.
+* Sam Patel (user 2) — admin of Northfield Secondary only: can read its users,
+  logins and SIS IDs there, but holds nothing on the root account, so cannot
+  create logins, set SIS IDs, import or link parents.
+* Students S1001–S1008, parents P2001–P2004 (P2001 → S1001, S1002; P2002 → S1003),
+  teacher T9001.
+* A *deleted* login that still holds SIS ID S1099 (creating S1099 again fails).
+* Jordan Lee, login ``jordan.lee`` with no SIS ID (a roster person wanting that
+  username collides with it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from canvas_wizard.sandbox.state import (
+    ALL_PERMISSIONS,
+    Account,
+    Login,
+    SandboxState,
+    User,
+    sortable_from,
+)
+
+ROOT_ACCOUNT_ID = 1
+PRIMARY, SECONDARY, SIXTH_FORM = 2, 3, 4
+
+#: Sam's sub-account role: reading only.
+SUB_ACCOUNT_ADMIN_PERMISSIONS = frozenset(
+    {"read_roster", "view_user_logins", "read_sis", "read_email_addresses", "read_reports"}
+)
+
+# (sis id, name, login, home account)
+STUDENTS = [
+    ("S1001", "Ava Thompson", "ava.thompson", PRIMARY),
+    ("S1002", "Noah Williams", "noah.williams", PRIMARY),
+    ("S1003", "Mia Johnson", "mia.johnson", PRIMARY),
+    ("S1004", "Oliver Brown", "oliver.brown", PRIMARY),
+    ("S1005", "Isla Davies", "isla.davies", SECONDARY),
+    ("S1006", "Leo Wilson", "leo.wilson", SECONDARY),
+    ("S1007", "Grace Evans", "grace.evans", SIXTH_FORM),
+    ("S1008", "Harry Roberts", "harry.roberts", SIXTH_FORM),
+]
+PARENTS = [
+    ("P2001", "Emma Thompson", "emma.thompson@home.example"),
+    ("P2002", "Daniel Johnson", "daniel.johnson@home.example"),
+    ("P2003", "Priya Davies", "priya.davies@home.example"),
+    ("P2004", "Tom Wilson", "tom.wilson@home.example"),
+]
+LINKS = [("P2001", "S1001"), ("P2001", "S1002"), ("P2002", "S1003")]
+
+
+def _add_user(
+    state: SandboxState,
+    name: str,
+    login: str,
+    home: int,
+    *,
+    sis_id: str | None = None,
+    email: str | None = None,
+    login_state: str = "active",
+) -> User:
+    user = User(
+        id=state.next_id("user"),
+        name=name,
+        sortable_name=sortable_from(name),
+        short_name=name,
+        home_account_id=home,
+    )
+    state.users[user.id] = user
+    pseudonym = Login(
+        id=state.next_id("login"),
+        user_id=user.id,
+        account_id=ROOT_ACCOUNT_ID,
+        unique_id=login,
+        sis_user_id=sis_id,
+        workflow_state=login_state,
+    )
+    state.logins[pseudonym.id] = pseudonym
+    if email:
+        state.add_channel(user.id, email, confirmed=True)
+    return user
+
+
+def seed_northfield(state: SandboxState) -> None:
+    with state.lock:
+        for account_id, name, parent, sis in (
+            (ROOT_ACCOUNT_ID, "Northfield Academy Trust", None, None),
+            (PRIMARY, "Northfield Primary", ROOT_ACCOUNT_ID, "NF-PRIMARY"),
+            (SECONDARY, "Northfield Secondary", ROOT_ACCOUNT_ID, "NF-SECONDARY"),
+            (SIXTH_FORM, "Sixth Form", SECONDARY, "NF-SIXTH"),
+        ):
+            state.next_id("account")  # keeps later accounts numbered after these
+            state.accounts[account_id] = Account(
+                id=account_id,
+                name=name,
+                parent_account_id=parent,
+                root_account_id=None if parent is None else ROOT_ACCOUNT_ID,
+                uuid=hashlib.sha1(f"northfield-{account_id}".encode()).hexdigest(),
+                sis_account_id=sis,
+            )
+
+        alex = _add_user(
+            state,
+            "Alex Morgan",
+            "alex.morgan@northfield.example",
+            ROOT_ACCOUNT_ID,
+            email="alex.morgan@northfield.example",
+        )
+        state.grant_admin(alex.id, ROOT_ACCOUNT_ID, ALL_PERMISSIONS)
+        sam = _add_user(
+            state,
+            "Sam Patel",
+            "sam.patel@northfield.example",
+            SECONDARY,
+            email="sam.patel@northfield.example",
+        )
+        state.grant_admin(
+            sam.id, SECONDARY, SUB_ACCOUNT_ADMIN_PERMISSIONS, role="Sub-account Admin"
+        )
+
+        by_sis: dict[str, User] = {}
+        for sis_id, name, login, home in STUDENTS:
+            email = f"{login}@students.northfield.example"
+            by_sis[sis_id] = _add_user(state, name, login, home, sis_id=sis_id, email=email)
+        for sis_id, name, login in PARENTS:
+            by_sis[sis_id] = _add_user(
+                state, name, login, ROOT_ACCOUNT_ID, sis_id=sis_id, email=login
+            )
+        for observer, student in LINKS:
+            state.link_observer(by_sis[observer].id, by_sis[student].id)
+
+        _add_user(
+            state,
+            "Rachel Green",
+            "rachel.green@northfield.example",
+            SECONDARY,
+            sis_id="T9001",
+            email="rachel.green@northfield.example",
+        )
+        # Left the school: the login is deleted but Canvas keeps its SIS ID.
+        _add_user(
+            state, "Ethan Clarke", "ethan.clarke", SECONDARY, sis_id="S1099", login_state="deleted"
+        )
+        # Created by hand, never given a SIS ID.
+        _add_user(
+            state,
+            "Jordan Lee",
+            "jordan.lee",
+            SECONDARY,
+            email="jordan.lee@northfield.example",
+        )

@@ -1,0 +1,55 @@
+"""Done page: a summary of what was set up and where it is kept."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QFormLayout, QLabel
+
+from canvas_wizard.ui.widgets import plain_label
+from canvas_wizard.ui.wizard.base import WizardContext, WizardPage
+
+
+class DonePage(WizardPage):
+    def __init__(self, ctx: WizardContext) -> None:
+        super().__init__(ctx, "All set", "Canvas Sync Wizard is connected to your Canvas.")
+        self.form = QFormLayout()
+        self.fields: dict[str, QLabel] = {}
+        for key in (
+            "Canvas",
+            "Signed in as",
+            "Account to sync",
+            "Setup name",
+            "Settings file",
+            "Secrets",
+        ):
+            label = plain_label("")
+            label.setAccessibleName(key)
+            self.fields[key] = label
+            self.form.addRow(f"{key}:", label)
+        self.body.addLayout(self.form)
+        self.body.addSpacing(12)
+        self.next_steps = plain_label(
+            "Next: choose your Cloudwork export and preview the first sync. Nothing is written "
+            "to Canvas until you have seen the preview and clicked Sync."
+        )
+        self.body.addWidget(self.next_steps)
+        self.body.addStretch(1)
+
+    @property
+    def summary_text(self) -> str:
+        return "\n".join(f"{k}: {v.text()}" for k, v in self.fields.items())
+
+    def initializePage(self) -> None:
+        session = self.ctx.session
+        profile = session.profile
+        account = profile.account
+        kind = "root account" if account and account.is_root else "sub-account"
+        values = {
+            "Canvas": profile.canvas_url,
+            "Signed in as": profile.signed_in_as or "(not signed in)",
+            "Account to sync": f"{account.name} (id {account.id}, {kind})" if account else "(none)",
+            "Setup name": profile.name,
+            "Settings file": str(session.profiles.path_of(profile.name)),
+            "Secrets": f"kept in {session.secrets.backend_name}, never in a file",
+        }
+        for key, value in values.items():
+            self.fields[key].setText(value)

@@ -1,0 +1,109 @@
+"""Render every wizard page offscreen to PNG for the README, from the real app.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python packaging/screenshots.py [OUT_DIR]
+
+Runs the demo sandbox, walks the wizard the way an admin would (the consent page
+is approved by a stand-in browser), and saves one PNG per page.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import requests
+from PySide6.QtWidgets import QApplication, QWizard
+
+from canvas_wizard.core.paths import app_paths
+from canvas_wizard.core.setup import SetupSession
+from canvas_wizard.core.store import ProfileStore, SecretStore
+from canvas_wizard.demo import DemoEnvironment
+from canvas_wizard.ui.wizard import SetupWizard, WizardContext
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def wait_until(app: QApplication, condition: Callable[[], bool], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the wizard did not get there in time")
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def main(out_dir: Path) -> int:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    env = DemoEnvironment.start(Path(tempfile.mkdtemp(prefix="cw-shots-")), latency=0.0)
+    try:
+        store = ProfileStore(app_paths(env.home).ensure())
+        from canvas_wizard.app import new_profile
+
+        profile = new_profile(store, redirect_port=env.redirect_port)
+
+        def browse(url: str) -> bool:
+            if "/login/oauth2/auth" in url:
+
+                def approve() -> None:
+                    location = env.sandbox.approve_consent(url)
+                    with requests.get(location, timeout=10):
+                        pass
+
+                threading.Thread(target=approve, daemon=True).start()
+            return True
+
+        ctx = WizardContext(
+            session=SetupSession(store, SecretStore(session_only=True), profile), open_url=browse
+        )
+        wizard = SetupWizard(ctx)
+        wizard.resize(820, 640)
+        wizard.show()
+
+        def shot(name: str) -> None:
+            for _ in range(5):
+                app.processEvents()
+            path = out_dir / f"wizard-{name}.png"
+            wizard.grab().save(str(path))
+            print(path)
+
+        def next_page() -> None:
+            before = wizard.currentId()
+            wizard.button(QWizard.WizardButton.NextButton).click()
+            wait_until(app, lambda: wizard.currentId() != before)
+
+        shot("1-welcome")
+        next_page()
+        wizard.address.url_edit.setText(env.sandbox.url)
+        shot("2-address")
+        next_page()
+        wizard.key.client_id.setText(env.key.client_id)
+        wizard.key.client_secret.setText(env.key.client_secret)
+        shot("3-developer-key")
+        next_page()
+        shot("4-sign-in")
+        wizard.sign_in.sign_in_button.click()
+        wait_until(app, lambda: wizard.sign_in.status.kind == "ok")
+        shot("4-signed-in")
+        next_page()
+        wait_until(app, lambda: wizard.account.report is not None)
+        shot("5-account")
+        next_page()
+        shot("6-done")
+        ctx.session.close()
+        wizard.close()
+    finally:
+        env.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "resources" / "screenshots"))

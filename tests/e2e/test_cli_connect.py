@@ -1,0 +1,195 @@
+"""The command line end to end: a real process, a real browser stand-in, a sandbox Canvas."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from canvas_wizard.core.auth import TokenManager, redirect_uri_for
+from canvas_wizard.core.paths import app_paths
+from canvas_wizard.core.store import ProfileStore, SecretKind, SecretStore
+from canvas_wizard.demo import free_loopback_port
+from canvas_wizard.sandbox import DeveloperKey, SandboxCanvas
+
+
+@pytest.fixture
+def canvas() -> Iterator[SandboxCanvas]:
+    with SandboxCanvas(seed=True) as sandbox:
+        yield sandbox
+
+
+def cli(
+    *args: str, stdin: str | None = None, env: dict[str, str] | None = None, timeout: float = 60
+):
+    full_env = dict(os.environ)
+    full_env["BROWSER"] = f"{sys.executable} -m canvas_wizard.sandbox.browser %s"
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "canvas_wizard", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def add_profile(canvas: SandboxCanvas, name: str = "school") -> tuple[DeveloperKey, int]:
+    port = free_loopback_port()
+    key = canvas.add_developer_key(redirect_uris=[redirect_uri_for(port)])
+    result = cli(
+        "profile",
+        "add",
+        name,
+        "--canvas-url",
+        canvas.url,
+        "--client-id",
+        key.client_id,
+        "--redirect-port",
+        str(port),
+        "--client-secret-stdin",
+        stdin=key.client_secret + "\n",
+    )
+    assert result.returncode == 0, result.stderr
+    assert redirect_uri_for(port) in result.stdout
+    return key, port
+
+
+def test_connect_from_the_command_line_then_disconnect(canvas: SandboxCanvas, app_home: Path):
+    key, _port = add_profile(canvas)
+    result = cli("authorize", "school")
+    assert result.returncode == 0, result.stderr
+    assert "Signed in as Alex Morgan." in result.stdout
+
+    result = cli("accounts", "school", "--json")
+    assert result.returncode == 0, result.stderr
+    tree = json.loads(result.stdout)
+    assert [(a["id"], a["name"], a["is_root"]) for a in tree] == [
+        (1, "Northfield Academy Trust", True)
+    ]
+    assert [c["name"] for c in tree[0]["children"]] == [
+        "Northfield Primary",
+        "Northfield Secondary",
+    ]
+
+    result = cli("connect", "school", "--account", "3")
+    assert result.returncode == 0, result.stderr
+    assert "Northfield Secondary (sub-account, id 3)" in result.stdout
+
+    status = json.loads(cli("status", "school", "--json").stdout)
+    assert status["ready_to_sync"] is True
+    assert status["account"] == {"id": 3, "name": "Northfield Secondary", "is_root": False}
+
+    profile = ProfileStore(app_paths().ensure()).get("school")
+    secrets = SecretStore()
+    saved = {kind: secrets.get(profile, kind) for kind in SecretKind}
+    assert all(saved.values()), (
+        f"all secrets are in the keyring: {[k for k, v in saved.items() if not v]}"
+    )
+    access = TokenManager(profile, secrets, requests.Session()).access_token()
+    raw = [key.client_secret, access, str(saved[SecretKind.REFRESH_TOKEN])]
+    for path in app_home.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            for secret in raw:
+                assert secret.encode() not in data, f"a secret was written to {path}"
+
+    me = requests.get(
+        f"{canvas.url}/api/v1/users/self", headers={"Authorization": f"Bearer {access}"}
+    )
+    assert me.status_code == 200
+
+    result = cli("disconnect", "school")
+    assert result.returncode == 0, result.stderr
+    me = requests.get(
+        f"{canvas.url}/api/v1/users/self", headers={"Authorization": f"Bearer {access}"}
+    )
+    assert me.status_code == 401, "disconnect revoked the token at Canvas"
+    assert all(secrets.get(profile, kind) is None for kind in SecretKind)
+    result = cli("status", "school", "--json")
+    assert result.returncode == 4
+    assert json.loads(result.stdout)["client_secret_saved"] is False
+
+
+def test_no_browser_accepts_the_pasted_address(canvas: SandboxCanvas):
+    add_profile(canvas)
+    env = dict(os.environ)
+    env["BROWSER"] = "false"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "canvas_wizard", "authorize", "school", "--no-browser"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert proc.stdout is not None and proc.stdin is not None
+    try:
+        url = ""
+        while not url:
+            line = proc.stdout.readline()
+            assert line, proc.stderr.read() if proc.stderr else "no output"
+            if line.strip().startswith(canvas.url):
+                url = line.strip()
+        location = canvas.approve_consent(url)
+        out, err = proc.communicate(location + "\n", timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err
+    assert "Signed in as Alex Morgan." in out
+
+
+def test_cancel_in_the_browser_exits_with_the_reason(canvas: SandboxCanvas):
+    add_profile(canvas)
+    result = cli("authorize", "school", env={"CANVAS_SANDBOX_BROWSER_ACTION": "cancel"})
+    assert result.returncode != 0
+    assert "denied" in result.stderr.lower() or "cancel" in result.stderr.lower()
+
+
+def test_usage_errors_exit_2_and_name_the_problem(canvas: SandboxCanvas):
+    result = cli("profile", "show", "nope")
+    assert result.returncode == 2
+    assert "nope" in result.stderr
+
+    result = cli(
+        "profile",
+        "add",
+        "x",
+        "--canvas-url",
+        "http://canvas.example.org",
+        "--client-id",
+        "1",
+        "--client-secret-stdin",
+        stdin="s\n",
+    )
+    assert result.returncode == 2
+    assert "https" in result.stderr
+
+    result = cli(
+        "profile",
+        "add",
+        "x",
+        "--canvas-url",
+        canvas.url,
+        "--client-id",
+        "1",
+        "--client-secret",
+        "s",
+    )
+    assert result.returncode == 2, "secrets are never accepted as arguments"
+
+
+def test_authorize_before_profile_add_says_what_to_do():
+    result = cli("authorize", "school")
+    assert result.returncode == 2
+    assert "school" in result.stderr
