@@ -111,6 +111,11 @@ class SandboxCanvas:
         server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        # Canvas going away stops a running import where it is (it ends "aborted").
+        with self.state.lock:
+            for batch in self.state.sis_imports.values():
+                if batch.workflow_state in ("created", "importing"):
+                    batch.abort_requested = True
         for job in self._jobs:
             job.join(timeout=5)
 

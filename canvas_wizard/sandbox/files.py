@@ -41,7 +41,7 @@ def download(ctx: Ctx) -> Response:
     with ctx.state.lock:
         stored = ctx.state.files.get(int(raw)) if raw.isdigit() else None
     verifier = ctx.request.param("verifier") or ""
-    if stored is None or not secrets.compare_digest(verifier, stored.verifier):
+    if stored is None or not secrets.compare_digest(verifier.encode(), stored.verifier.encode()):
         return Response.html("<h1>Page Not Found</h1>", 404)
     disposition = f'attachment; filename="{stored.filename}"'
     return Response(200, stored.data, stored.content_type, [("Content-Disposition", disposition)])

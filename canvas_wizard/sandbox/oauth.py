@@ -78,6 +78,11 @@ def _random_token() -> str:
     return "1~" + "".join(secrets.choice(_ALNUM) for _ in range(64))
 
 
+def _same(given: str, expected: str) -> bool:
+    """Constant-time comparison that also copes with non-ASCII input."""
+    return secrets.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
+
 def s256(verifier: str) -> str:
     digest = hashlib.sha256(verifier.encode("ascii", "replace")).digest()
     return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
@@ -274,7 +279,7 @@ def token(ctx: Ctx) -> Response:
         raise oauth_error("invalid_client", "unknown client", 401)
     uses_pkce = grant_type == "authorization_code" and req.has("code_verifier")
     # PKCE clients may be public (no secret); a secret that is sent must be right.
-    if (secret or not uses_pkce) and not secrets.compare_digest(secret, key.client_secret):
+    if (secret or not uses_pkce) and not _same(secret, key.client_secret):
         raise oauth_error("invalid_client", "invalid client", 401)
     if grant_type == "authorization_code":
         record = _redeem_code(ctx, key, uses_pkce)
@@ -323,7 +328,7 @@ def _redeem_code(ctx: Ctx, key: DeveloperKey, uses_pkce: bool) -> AuthorizationC
             if record is not None:
                 record.code_challenge = None
             verifier = req.param("code_verifier") or ""
-            if not challenge or not secrets.compare_digest(s256(verifier), challenge):
+            if not challenge or not _same(s256(verifier), challenge):
                 raise oauth_error("invalid_grant", "The code_verifier is not valid for this code")
         if record is None:
             raise oauth_error("invalid_grant", "authorization_code not found")

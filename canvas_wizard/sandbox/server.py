@@ -117,6 +117,13 @@ def _resolve_token(app: SandboxCanvas, token: str) -> AccessToken:
         return found
 
 
+def _no_such_route(ctx: Ctx) -> Response:
+    raise not_found()
+
+
+_CATCH_ALL = Route("*", re.compile(r"^/api/"), _no_such_route, api=True, needs_user=False)
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     app: SandboxCanvas
@@ -231,9 +238,10 @@ class _Handler(BaseHTTPRequestHandler):
                 found = (candidate, {k: unquote(v) for k, v in match.groupdict().items()})
                 break
         if found is None:
-            if request.path.startswith("/api/"):
-                return not_found().response
-            return Response.html("<h1>Page Not Found</h1>", 404)
+            if not request.path.startswith("/api/"):
+                return Response.html("<h1>Page Not Found</h1>", 404)
+            # Canvas's catch-all route: still metered, still checks a token it is given.
+            found = (_CATCH_ALL, {})
         chosen, args = found
         ctx = Ctx(app, request, args)
         if not chosen.api:

@@ -174,9 +174,10 @@ def test_consent_can_sign_in_as_another_user(canvas, key):
     assert sign_in(canvas, key, SAM)["user"]["name"] == "Sam Patel"
 
 
-def test_wrong_secret_is_invalid_client_401(canvas, key):
+@pytest.mark.parametrize("secret", ["wrong", "sécret-with-accents"])
+def test_wrong_secret_is_invalid_client_401(canvas, key, secret):
     code = query_of(canvas.approve_consent(authorize_url(canvas, key)))["code"]
-    response = exchange(canvas, key, code, client_secret="wrong")
+    response = exchange(canvas, key, code, client_secret=secret)
     assert response.status_code == 401
     assert response.json() == {"error": "invalid_client", "error_description": "invalid client"}
 

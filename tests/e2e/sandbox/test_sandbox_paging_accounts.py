@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from canvas_sandbox_helpers import Api, sign_in
 
 from canvas_wizard.sandbox.state import Login, User
 
@@ -151,3 +152,12 @@ def test_permissions_answer_each_name_for_the_caller(alex, sam):
     sam_sub = sam.get("/api/v1/accounts/3/permissions", params=params).json()
     assert sam_sub["read_sis"] is True and sam_sub["view_user_logins"] is True
     assert sam_sub["manage_sis"] is False and sam_sub["manage_user_logins"] is False
+
+
+def test_sis_ids_and_logins_are_hidden_without_those_permissions(canvas, key, http):
+    rachel = canvas.state.user_by_sis_id("T9001")
+    canvas.state.grant_admin(rachel.id, 2, {"read_roster"}, role="Roster only")
+    api = Api(http, canvas.url, sign_in(canvas, key, rachel.id)["access_token"])
+    users = api.get("/api/v1/accounts/2/users").json()
+    assert users and all("sis_user_id" not in u and "login_id" not in u for u in users)
+    assert api.get("/api/v1/accounts/3/users").status_code == 401

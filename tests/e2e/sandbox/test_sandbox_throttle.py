@@ -61,7 +61,10 @@ def test_concurrent_requests_get_canvas_403_with_exact_body_and_headers():
         results: list[requests.Response] = []
         lock = threading.Lock()
 
+        start = threading.Barrier(6)
+
         def call() -> None:
+            start.wait(timeout=5)  # all six in flight together
             with requests.Session() as session:
                 response = Api(session, canvas.url, token).get("/api/v1/users/self")
                 with lock:
