@@ -86,6 +86,12 @@ class Roster:
     skipped: list[Skipped] = field(default_factory=list)
     #: SIS IDs the input says are gone (OneRoster delta tobedeleted, SIS status=deleted).
     removed: set[str] = field(default_factory=set)
+    #: Which source column fed which field, e.g. {"sis_id": "SIS ID", "parent_1": "Parent 1"}:
+    #: shown to the admin so a wrong guess can be corrected (see ColumnMapping).
+    mapping: dict[str, str] = field(default_factory=dict)
+    #: False when the input lists only changes (a OneRoster delta export): people and
+    #: links missing from it are unchanged, not gone, so nothing may be removed for that.
+    complete: bool = True
 
     @property
     def errors(self) -> list[Problem]:
