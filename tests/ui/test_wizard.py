@@ -217,3 +217,16 @@ def test_closing_half_way_remembers_what_was_entered(qtbot, make_wizard, sandbox
     assert saved.canvas_url == sandbox.url
     assert saved.client_id == h.key.client_id
     assert h.ctx.session.secrets.get(saved, SecretKind.CLIENT_SECRET) == h.key.client_secret
+
+
+def test_client_id_is_checked_as_it_is_typed(qtbot, make_wizard, sandbox):
+    h = make_wizard()
+    _through_address(qtbot, h, sandbox.url)
+    page = h.wizard.key
+    page.client_id.setText("Canvas Sync Wizard")
+    assert page.status.kind == "error"
+    assert "number" in page.status.text()
+    assert not h.wizard.button(QWizard.WizardButton.NextButton).isEnabled()
+    page.client_id.setText(h.key.client_id)
+    assert page.status.kind != "error"
+    assert h.wizard.button(QWizard.WizardButton.NextButton).isEnabled()

@@ -106,11 +106,12 @@ class WizardPage(QWizardPage):
 
     def _set_busy(self, busy: bool) -> None:
         wizard = self.wizard()
-        if wizard is not None:
-            from PySide6.QtWidgets import QWizard
+        if wizard is None or wizard.currentPage() is not self:
+            return  # a check finishing after the admin moved on must not touch the buttons
+        from PySide6.QtWidgets import QWizard
 
-            for button in (QWizard.WizardButton.NextButton, QWizard.WizardButton.BackButton):
-                wizard.button(button).setEnabled(not busy)
-            if not busy:
-                # Give QWizard back the say over Next (it depends on isComplete()).
-                self.completeChanged.emit()
+        wizard.button(QWizard.WizardButton.BackButton).setEnabled(not busy)
+        if busy:
+            wizard.button(QWizard.WizardButton.NextButton).setEnabled(False)
+        # QWizard decides Next from isComplete(), which is False while busy.
+        self.completeChanged.emit()

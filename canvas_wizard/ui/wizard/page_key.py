@@ -107,7 +107,8 @@ class DeveloperKeyPage(WizardPage):
             )
 
     def isComplete(self) -> bool:
-        return bool(self.client_id.text().strip()) and not self.busy
+        text = self.client_id.text().strip()
+        return bool(text) and text.isdigit() and not self.busy
 
     def validatePage(self) -> bool:
         client_id = self.client_id.text()
@@ -123,6 +124,15 @@ class DeveloperKeyPage(WizardPage):
         self.status.show_status("ok", "Key saved.")
 
     def _on_edited(self) -> None:
+        text = self.client_id.text().strip()
+        if text and not text.isdigit():
+            self.status.show_status(
+                "error",
+                "The Client ID is a number, like 10000000000042: copy the number from the key's "
+                "Details column, not its name or the secret.",
+            )
+        elif self.status.kind == "error":
+            self.status.clear()
         self.completeChanged.emit()
 
     def _on_port_changed(self, port: int) -> None:
