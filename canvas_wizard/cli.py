@@ -111,6 +111,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "disconnect", help="sign out: revoke the tokens and forget the secrets"
     ).add_argument("name")
+
+    from canvas_wizard.cli_sync import add_sync_commands
+
+    add_sync_commands(sub)
     return parser
 
 
@@ -142,6 +146,11 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths, inp: TextIO, out: TextI
     cmd = args.command
     if cmd == "profile":
         return _profile(args, store, secrets, inp, out)
+    if cmd in ("sync", "history"):
+        from canvas_wizard import cli_sync
+
+        runner = cli_sync.run_sync_command if cmd == "sync" else cli_sync.run_history_command
+        return runner(args, paths, out)
     profile = store.get(args.name)
     if cmd == "status":
         return _status(profile, store, secrets, out, as_json=args.json)
@@ -154,9 +163,12 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths, inp: TextIO, out: TextI
         if cmd == "connect":
             return _connect(session, args.account, out)
         if cmd == "disconnect":
-            session.token_manager().disconnect()
-            profile.signed_in_as = None
-            store.save(profile)
+            try:
+                session.token_manager().disconnect()
+            finally:
+                # The tokens and secret are forgotten here even when Canvas could not be told.
+                profile.signed_in_as = None
+                store.save(profile)
             print(
                 f"Signed out of {profile.canvas_url}; tokens revoked and secrets forgotten.",
                 file=out,

@@ -193,3 +193,54 @@ def test_authorize_before_profile_add_says_what_to_do():
     result = cli("authorize", "school")
     assert result.returncode == 2
     assert "school" in result.stderr
+
+
+SAMPLE = Path(__file__).resolve().parents[2] / "resources" / "sample-cloudwork-export.csv"
+
+
+def test_sync_from_the_command_line_preview_write_resync_history(canvas: SandboxCanvas, tmp_path):
+    add_profile(canvas)
+    assert cli("authorize", "school").returncode == 0
+    assert cli("connect", "school", "--account", "1").returncode == 0
+    before = canvas.request_counts()
+
+    preview = cli("sync", "school", "--source", str(SAMPLE), "--dry-run", "--json")
+    assert preview.returncode in (1, 3), preview.stderr  # conflicts in the sample, or held
+    summary = json.loads(preview.stdout)
+    assert summary["dry_run"] is True
+    after_preview = canvas.request_counts()
+    # The provisioning report is a POST; nothing else may be written by a preview.
+    assert sum(after_preview.get(m, 0) - before.get(m, 0) for m in ("PUT", "DELETE")) == 0
+    assert canvas.state.user_by_sis_id("S1040") is None
+
+    report = tmp_path / "report.csv"
+    result = cli(
+        "sync",
+        "school",
+        "--source",
+        str(SAMPLE),
+        "--json",
+        "--approve-limits",
+        "--report",
+        str(report),
+    )
+    assert result.returncode == 1, result.stderr  # the sample's two conflicts
+    summary = json.loads(result.stdout)
+    assert summary["counts"]["conflict"] >= 2
+    assert summary["counts"]["failed"] == 0
+    created = canvas.state.user_by_sis_id("S1040")
+    assert created is not None
+    assert report.read_text(encoding="utf-8-sig").startswith("record,")
+
+    mid = canvas.request_counts()
+    again = cli("sync", "school", "--source", str(SAMPLE), "--json")
+    assert again.returncode == 1, again.stderr  # the same conflicts, nothing else to do
+    end = canvas.request_counts()
+    assert sum(end.get(m, 0) - mid.get(m, 0) for m in ("PUT", "DELETE")) == 0, (
+        "a resync writes nothing"
+    )
+    assert json.loads(again.stdout)["counts"]["done"] == 0
+
+    history = json.loads(cli("history", "school", "--json").stdout)
+    assert [h["dry_run"] for h in history] == [False, False, True]
+    assert all(h["status"] in ("ok", "failed_records", "held") for h in history)

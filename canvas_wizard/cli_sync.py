@@ -1,0 +1,277 @@
+"""`canvas-wizard sync` and `canvas-wizard history`: the sync engine for scripts and schedules.
+
+Exit status: 0 success; 1 finished with failed records or conflicts (or cancelled);
+2 usage or input error (nothing written); 3 held by a safety limit (nothing
+written); 4 sign-in needed (run ``canvas-wizard authorize NAME``).
+Progress goes to stderr: one line per phase change and the counts every few seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+from canvas_wizard.core.auth import TokenManager
+from canvas_wizard.core.canvas import CanvasClient, make_session
+from canvas_wizard.core.errors import UsageError, WizardError
+from canvas_wizard.core.paths import AppPaths
+from canvas_wizard.core.roster import RosterFormat, read_roster
+from canvas_wizard.core.store import ProfileStore, SecretStore
+from canvas_wizard.core.store.history import HistoryStore
+from canvas_wizard.core.sync import SyncOptions
+from canvas_wizard.core.sync.engine import SyncResult, SyncRun
+from canvas_wizard.core.sync.outcome import CancelToken, OutcomeStatus, Phase, Progress
+from canvas_wizard.core.sync.report import write_report_csv
+from canvas_wizard.core.sync.sis_apply import SisImportApplier
+
+EXIT_BY_STATUS = {"ok": 0, "failed_records": 1, "cancelled": 1, "input_error": 2, "held": 3}
+EXIT_HELD = 3
+
+
+def add_sync_commands(sub: Any) -> None:
+    sync = sub.add_parser("sync", help="make Canvas match the roster (preview with --dry-run)")
+    sync.add_argument("name")
+    sync.add_argument("--source", required=True, metavar="PATH", help="the roster export")
+    sync.add_argument(
+        "--format", choices=["auto", *[f.value for f in RosterFormat]], default="auto"
+    )
+    sync.add_argument("--dry-run", action="store_true", help="plan and report; write nothing")
+    sync.add_argument("--method", choices=["api", "sis-import"], default="api")
+    sync.add_argument(
+        "--approve-limits",
+        action="store_true",
+        help="approve this run although it goes over a safety limit (after reviewing a --dry-run)",
+    )
+    sync.add_argument(
+        "--suspend-missing",
+        action="store_true",
+        help="suspend Canvas people with an SIS ID who are no longer in the roster",
+    )
+    sync.add_argument(
+        "--skip-bad-rows", action="store_true", help="sync the good rows when some rows have errors"
+    )
+    sync.add_argument("--json", action="store_true", help="print a summary object on stdout")
+    sync.add_argument("--report", metavar="FILE.csv", help="write every record's outcome here")
+    hist = sub.add_parser("history", help="list past sync runs")
+    hist.add_argument("name")
+    hist.add_argument("--json", action="store_true")
+    hist.add_argument("--limit", type=int, default=50)
+
+
+class _ProgressPrinter:
+    """One line per phase change, and the counts at most every ``interval`` seconds."""
+
+    def __init__(self, err: TextIO, interval: float = 3.0) -> None:
+        self.err = err
+        self.interval = interval
+        self._lock = threading.Lock()
+        self._phase: Phase | None = None
+        self._last = 0.0
+
+    def __call__(self, progress: Progress) -> None:  # called from worker threads
+        with self._lock:
+            now = time.monotonic()
+            if progress.phase != self._phase:
+                self._phase = progress.phase
+                self._last = now
+                print(f"[{progress.phase.value}] {progress.activity}", file=self.err, flush=True)
+            elif now - self._last >= self.interval:
+                self._last = now
+                counts = ", ".join(f"{k} {v}" for k, v in progress.counts.items() if v)
+                total = f"/{progress.total}" if progress.total else ""
+                print(
+                    f"[{progress.phase.value}] {progress.done}{total} {counts}".rstrip(),
+                    file=self.err,
+                    flush=True,
+                )
+
+
+def run_sync_command(args: argparse.Namespace, paths: AppPaths, out: TextIO) -> int:
+    store = ProfileStore(paths)
+    secrets = SecretStore(session_only=args.session_only)
+    profile = store.get(args.name)
+    if profile.account is None:
+        raise UsageError(
+            f"The setup {profile.name!r} has no Canvas account chosen yet.",
+            hint=f"Choose one with: canvas-wizard connect {profile.name} --account ID",
+        )
+    source = Path(args.source)
+    fmt = None if args.format == "auto" else RosterFormat(args.format)
+    roster = read_roster(source, format=fmt)
+    http = make_session()
+    tokens = TokenManager(profile, secrets, http)
+    client = CanvasClient(profile.canvas_url, tokens, session=http)
+    account = client.get(f"/api/v1/accounts/{profile.account.id}")
+    root_id = int(account.get("root_account_id") or profile.account.id)
+    applier = None
+    if args.method == "sis-import":
+        if not profile.account.is_root:
+            raise UsageError(
+                "SIS Imports can only run on a root account, and this setup syncs into a sub-account.",
+                hint="Use --method api (the default), which works on any account.",
+            )
+        applier = SisImportApplier(client, root_id)
+    cancel = CancelToken()
+    run = SyncRun(
+        roster,
+        client,
+        profile.account.id,
+        root_id,
+        options=SyncOptions(suspend_missing=args.suspend_missing),
+        applier=applier,
+        method=args.method,
+        dry_run=args.dry_run,
+        approve_limits=args.approve_limits,
+        prefer_report=profile.account.is_root,
+        skip_bad_rows=args.skip_bad_rows,
+        progress=_ProgressPrinter(sys.stderr),
+        cancel=cancel,
+    )
+    with HistoryStore(paths.history_db) as history:
+        history.mark_interrupted(profile.name)
+        run_id = history.start_run(
+            profile=profile.name,
+            method=args.method,
+            dry_run=args.dry_run,
+            who=profile.signed_in_as or "",
+            source=str(source),
+            options={"suspend_missing": args.suspend_missing, "skip_bad_rows": args.skip_bad_rows},
+        )
+        result = _run_in_foreground(run, cancel, history, run_id)
+        report = result.report
+        history.add_outcomes(run_id, report.outcomes)
+        if args.approve_limits and result.breaches and result.status != "held":
+            history.record_approval(
+                run_id, who=profile.signed_in_as or "", breaches=[str(b) for b in result.breaches]
+            )
+        counts = report.counts_by_status() | {
+            f"action:{k}": v for k, v in report.counts_by_action().items()
+        }
+        history.finish_run(run_id, status=result.status, counts=counts, error=None)
+    if args.report:
+        write_report_csv(report, Path(args.report))
+    _print_result(result, run_id, out, as_json=args.json, report_path=args.report)
+    status = EXIT_BY_STATUS.get(result.status, 1)
+    if status == 0 and any(
+        o.status in (OutcomeStatus.FAILED, OutcomeStatus.CONFLICT) for o in report.outcomes
+    ):
+        status = 1
+    return status
+
+
+def _run_in_foreground(
+    run: SyncRun, cancel: CancelToken, history: HistoryStore, run_id: int
+) -> SyncResult:
+    """Runs the sync on a worker thread so Ctrl-C can cancel it cleanly."""
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            box["result"] = run.run()
+        except BaseException as exc:
+            box["error"] = exc
+
+    worker = threading.Thread(target=work, name="sync", daemon=True)
+    worker.start()
+    while worker.is_alive():
+        try:
+            worker.join(0.2)
+        except KeyboardInterrupt:
+            print("Cancelling: letting the requests in flight finish…", file=sys.stderr)
+            cancel.cancel()
+    error = box.get("error")
+    if isinstance(error, BaseException):
+        status = "error"
+        history.finish_run(run_id, status=status, counts={}, error=str(error))
+        raise error
+    result: SyncResult = box["result"]
+    return result
+
+
+def _print_result(
+    result: SyncResult, run_id: int, out: TextIO, *, as_json: bool, report_path: str | None
+) -> None:
+    report = result.report
+    if as_json:
+        summary = {
+            "status": result.status,
+            "run_id": run_id,
+            "dry_run": report.dry_run,
+            "method": report.method,
+            "message": result.message,
+            "counts": report.counts_by_status(),
+            "actions": report.counts_by_action(),
+            "limit_breaches": [str(b) for b in result.breaches],
+            "report": report_path,
+        }
+        json.dump(summary, out, indent=2)
+        out.write("\n")
+        return
+    print(result.message, file=out)
+    by_status = ", ".join(f"{k} {v}" for k, v in report.counts_by_status().items() if v)
+    print(f"Records: {by_status or 'none'}", file=out)
+    for breach in result.breaches:
+        print(f"Safety limit: {breach}", file=out)
+    for outcome in report.outcomes:
+        if outcome.status in (OutcomeStatus.FAILED, OutcomeStatus.CONFLICT):
+            print(
+                f"{outcome.status.value}: {outcome.key} {outcome.name}: {outcome.message}", file=out
+            )
+    if result.status == "held":
+        print(
+            "Nothing was written. Review with --dry-run, then rerun with --approve-limits.",
+            file=out,
+        )
+
+
+def run_history_command(args: argparse.Namespace, paths: AppPaths, out: TextIO) -> int:
+    ProfileStore(paths).get(args.name)  # a clear error for a mistyped name
+    if not paths.history_db.exists():
+        runs = []
+    else:
+        with HistoryStore(paths.history_db) as history:
+            history.mark_interrupted(args.name)
+            runs = history.list_runs(args.name, limit=args.limit)
+    if args.json:
+        json.dump(
+            [
+                {
+                    "id": r.id,
+                    "started_at": str(r.started_at),
+                    "finished_at": str(r.finished_at) if r.finished_at else None,
+                    "status": r.status,
+                    "method": r.method,
+                    "dry_run": r.dry_run,
+                    "who": r.who,
+                    "source": r.source,
+                    "counts": r.counts,
+                    "approved": r.approved,
+                    "error": r.error,
+                }
+                for r in runs
+            ],
+            out,
+            indent=2,
+        )
+        out.write("\n")
+        return 0
+    if not runs:
+        print(f"No sync runs yet for {args.name!r}.", file=out)
+    for r in runs:
+        kind = "preview" if r.dry_run else "sync"
+        print(f"#{r.id}\t{r.started_at}\t{kind}\t{r.method}\t{r.status}\t{r.who}", file=out)
+    return 0
+
+
+__all__ = [
+    "EXIT_HELD",
+    "WizardError",
+    "add_sync_commands",
+    "run_history_command",
+    "run_sync_command",
+]

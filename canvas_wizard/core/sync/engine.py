@@ -1,0 +1,300 @@
+"""One sync from start to finish: roster → Canvas snapshot → plan → limits → apply → verify.
+
+:class:`SyncRun` is a plain object: the UI runs it on a worker thread, the CLI
+in the foreground. **``progress`` is called from worker threads** (the snapshot
+reader's and the applier's pools), often and concurrently: a UI must hand each
+call over to its own thread and may drop or coalesce them (it should throttle).
+``cancel`` may be set from any thread; the run stops between records.
+
+Statuses of a :class:`SyncResult`:
+
+* ``"ok"`` — everything planned was written and confirmed (or a preview ran).
+* ``"failed_records"`` — some records failed; the others were written.
+* ``"held"`` — the plan goes over a safety limit and was not approved: nothing written.
+* ``"cancelled"`` — stopped by the admin; records not reached are NOT_RUN.
+* ``"input_error"`` — the roster has errors (and bad rows were not to be skipped),
+  or could not be read: Canvas was not touched.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime
+from pathlib import Path
+
+from canvas_wizard.core.canvas import CanvasClient, RequestStats
+from canvas_wizard.core.errors import WizardError
+from canvas_wizard.core.roster import Role, Roster, read_roster
+from canvas_wizard.core.sync.limits import LimitBreach, check_limits
+from canvas_wizard.core.sync.model import (
+    WRITE_KINDS,
+    LinkAction,
+    PersonAction,
+    Plan,
+    Snapshot,
+    SyncOptions,
+)
+from canvas_wizard.core.sync.outcome import (
+    Applier,
+    CancelToken,
+    OutcomeStatus,
+    Phase,
+    Progress,
+    ProgressCallback,
+    RecordOutcome,
+)
+from canvas_wizard.core.sync.plan import plan_sync
+from canvas_wizard.core.sync.report import SyncReport
+from canvas_wizard.core.sync.rest_apply import RestApplier, link_key, planned_outcome
+from canvas_wizard.core.sync.snapshot import SnapshotCancelled, read_snapshot
+
+OK, FAILED_RECORDS, HELD, CANCELLED, INPUT_ERROR = (
+    "ok",
+    "failed_records",
+    "held",
+    "cancelled",
+    "input_error",
+)
+
+
+@dataclass
+class SyncResult:
+    status: str  # see the module docstring
+    report: SyncReport
+    plan: Plan | None = None
+    snapshot: Snapshot | None = None
+    roster: Roster | None = None
+    breaches: list[LimitBreach] = field(default_factory=list)
+    stats: RequestStats | None = None
+    message: str = ""  # one sentence for the admin about how the run ended
+
+
+def _no_progress(_: Progress) -> None:
+    return None
+
+
+class SyncRun:
+    """Everything one sync needs; :meth:`run` does it once and returns a :class:`SyncResult`.
+
+    ``approve_limits``: True approves whatever this run plans; a string approves
+    only a plan with that :meth:`Plan.fingerprint` (what the admin saw in the preview).
+    ``applier``: None writes with :class:`RestApplier`; pass another (SIS Import) for
+    ``method``. ``prefer_report`` reads Canvas with the provisioning report on a root
+    account.
+    """
+
+    def __init__(
+        self,
+        roster: Roster | Path | str,
+        client: CanvasClient,
+        account_id: int,
+        root_account_id: int,
+        *,
+        options: SyncOptions | None = None,
+        applier: Applier | None = None,
+        method: str = "api",
+        dry_run: bool = False,
+        approve_limits: bool | str = False,
+        prefer_report: bool = False,
+        skip_bad_rows: bool = False,
+        verify: bool = True,
+        progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> None:
+        self.roster_input = roster
+        self.client = client
+        self.account_id = account_id
+        self.root_account_id = root_account_id
+        self.options = options or SyncOptions()
+        self.applier = applier or RestApplier(client, account_id, root_account_id)
+        self.method = method
+        self.dry_run = dry_run
+        self.approve_limits = approve_limits
+        self.prefer_report = prefer_report
+        self.skip_bad_rows = skip_bad_rows
+        self.verify = verify
+        self.progress = progress or _no_progress
+        self.cancel = cancel or CancelToken()
+        self.report = SyncReport(
+            run_id=uuid.uuid4().hex[:12],
+            started=datetime.now(UTC),
+            method=method,
+            options=_summary(self.options),
+            dry_run=dry_run,
+        )
+
+    def run(self) -> SyncResult:
+        try:
+            return self._run()
+        except SnapshotCancelled:
+            self.report.cancelled = True
+            return self._end(CANCELLED, "Cancelled while reading Canvas; nothing was written.")
+
+    def _end(self, status: str, message: str, **more: object) -> SyncResult:
+        self.report.finished = datetime.now(UTC)
+        result = SyncResult(status, self.report, stats=self.client.stats, message=message)
+        for key, value in more.items():
+            setattr(result, key, value)
+        return result
+
+    def _run(self) -> SyncResult:
+        # 1. roster
+        self.progress(Progress(Phase.READ_ROSTER, 0, 1, "Reading the roster"))
+        if isinstance(self.roster_input, Roster):
+            roster = self.roster_input
+        else:
+            try:
+                roster = read_roster(Path(self.roster_input))
+            except WizardError as exc:
+                return self._end(INPUT_ERROR, f"{exc.message} {exc.hint}".strip())
+        self.progress(Progress(Phase.READ_ROSTER, 1, 1, "Roster read"))
+        errors = roster.errors
+        self.report.skipped_rows = [str(p) for p in errors] + [
+            f"{s.file}, row {s.row}: {s.sis_id} skipped: {s.reason}" for s in roster.skipped
+        ]
+        if errors and not self.skip_bad_rows:
+            return self._end(
+                INPUT_ERROR,
+                f"The roster has {len(errors)} problem(s) to fix before syncing (first: "
+                f"{errors[0]}). Fix them and export again, or choose to skip the bad rows.",
+                roster=roster,
+            )
+
+        # 2. Canvas
+        snapshot = self._snapshot(roster)
+        # 3. plan and limits
+        self.progress(Progress(Phase.PLAN, 0, 1, "Comparing the roster with Canvas"))
+        plan = plan_sync(roster, snapshot, self.options)
+        self.progress(Progress(Phase.PLAN, 1, 1, "Plan ready"))
+        self.report.notes = list(plan.notes)
+        breaches = check_limits(plan, snapshot, self.options.limits)
+        self.report.limit_breaches = [b.limit for b in breaches]
+        approved = self.approve_limits is True or self.approve_limits == plan.fingerprint()
+        done = {"plan": plan, "snapshot": snapshot, "roster": roster, "breaches": breaches}
+        if breaches and not approved:
+            self.report.approval = "needed"
+            why = " ".join(b.limit for b in breaches)
+            self.report.outcomes = _as_planned(plan, snapshot, OutcomeStatus.SKIPPED, why)
+            return self._end(HELD, f"Held by the safety limits; nothing was written. {why}", **done)
+        self.report.approval = f"approved {plan.fingerprint()}" if breaches else "not needed"
+        if self.dry_run:
+            self.report.outcomes = _as_planned(
+                plan, snapshot, OutcomeStatus.NOT_RUN, "Preview only."
+            )
+            return self._end(OK, f"Preview: {plan.writes()} change(s) would be written.", **done)
+
+        # 4. apply
+        self.progress(Progress(Phase.APPLY, 0, plan.writes(), "Writing to Canvas"))
+        outcomes = self.applier.apply(plan, snapshot, progress=self.progress, cancel=self.cancel)
+        if self.cancel.cancelled:
+            self.report.cancelled = True
+            self.report.outcomes = outcomes
+            return self._end(CANCELLED, "Cancelled; run the sync again to finish.", **done)
+
+        # 5. verify
+        if self.verify and any(o.status is OutcomeStatus.DONE for o in outcomes):
+            outcomes = self._verify(roster, outcomes)
+        self.report.outcomes = outcomes
+        failed = sum(1 for o in outcomes if o.status is OutcomeStatus.FAILED)
+        if failed:
+            return self._end(FAILED_RECORDS, f"{failed} record(s) failed; see the report.", **done)
+        return self._end(OK, f"Sync finished: {plan.writes()} change(s) planned.", **done)
+
+    def _snapshot(self, roster: Roster) -> Snapshot:
+        # Logins are read in full for the roster's people (and the removed ones); when
+        # leavers may be suspended, for everyone, since their state decides the action.
+        wanted: set[str] | None = set(roster.people) | set(roster.removed)
+        if self.options.suspend_missing:
+            wanted = None
+        parents = {s for s, p in roster.people.items() if p.role is Role.PARENT}
+        parents |= {link.parent_sis_id for link in roster.links} | set(roster.removed)
+        return read_snapshot(
+            self.client,
+            self.account_id,
+            self.root_account_id,
+            sis_ids=wanted,
+            observer_sis_ids=parents,
+            prefer_report=self.prefer_report,
+            progress=self.progress,
+            cancel=self.cancel,
+        )
+
+    def _verify(self, roster: Roster, outcomes: list[RecordOutcome]) -> list[RecordOutcome]:
+        """Read Canvas again and plan again: whatever was written must now be settled.
+
+        A record reported DONE whose write the new plan still wants did not stick
+        (Canvas changed it back, or ignored part of it): it becomes FAILED.
+        """
+        self.progress(Progress(Phase.VERIFY, 0, 1, "Checking what Canvas now holds"))
+        try:
+            after = self._snapshot(roster)
+        except SnapshotCancelled:
+            return outcomes
+        again = plan_sync(roster, after, self.options)
+        wants: dict[tuple[str, str], str] = {}
+        for p in again.people:
+            if p.kind in WRITE_KINDS:
+                what = ", ".join(f"{c.field} {c.old!r} → {c.new!r}" for c in p.changes)
+                wants[("person", p.sis_id)] = f"{p.kind.value} {what}".strip()
+        for link in again.links:
+            if link.kind in WRITE_KINDS:
+                wants[("link", link_key(link.parent_sis_id, link.student_sis_id))] = str(
+                    link.kind.value
+                )
+        checked: list[RecordOutcome] = []
+        for o in outcomes:
+            still = wants.get((o.record, o.key))
+            if o.status is OutcomeStatus.DONE and o.action in WRITE_KINDS and still:
+                o = RecordOutcome(
+                    o.record,
+                    o.action,
+                    o.key,
+                    OutcomeStatus.FAILED,
+                    f"Canvas reported success, but reading it back shows this is not done "
+                    f"(still to {still}). Check this record in Canvas; run the sync again.",
+                    o.canvas_id,
+                    o.name,
+                )
+            checked.append(o)
+        self.progress(Progress(Phase.VERIFY, 1, 1, "Checked"))
+        return checked
+
+
+def run_sync(
+    roster: Roster | Path | str,
+    client: CanvasClient,
+    account_id: int,
+    root_account_id: int,
+    **kwargs: object,
+) -> SyncResult:
+    """``SyncRun(...).run()``; see :class:`SyncRun` for the keyword arguments."""
+    return SyncRun(roster, client, account_id, root_account_id, **kwargs).run()  # type: ignore[arg-type]
+
+
+def _as_planned(
+    plan: Plan, snapshot: Snapshot, write_status: OutcomeStatus, message: str
+) -> list[RecordOutcome]:
+    """Outcomes for a run that writes nothing: writes get ``write_status``."""
+    names = {p.id: p.name for p in snapshot.people.values()}
+    out: list[RecordOutcome] = []
+    actions: list[PersonAction | LinkAction] = [*plan.people, *plan.links]
+    for action in actions:
+        o = planned_outcome(action, names)
+        if action.kind in WRITE_KINDS:
+            o = RecordOutcome(
+                o.record, action.kind, o.key, write_status, message, o.canvas_id, o.name
+            )
+        out.append(o)
+    return out
+
+
+def _summary(options: SyncOptions) -> dict[str, str]:
+    out = {f.name: str(getattr(options, f.name)) for f in fields(options) if f.name != "limits"}
+    out.update(
+        {f"limits.{f.name}": str(getattr(options.limits, f.name)) for f in fields(options.limits)}
+    )
+    return out
+
+
+__all__ = ["SyncResult", "SyncRun", "run_sync"]

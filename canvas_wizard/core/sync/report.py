@@ -1,0 +1,70 @@
+"""What one sync did, for the run history and for the admin's spreadsheet.
+
+:func:`write_report_csv` writes UTF-8 with a BOM (so Excel opens it as UTF-8)
+and neutralises any cell that a spreadsheet would run as a formula: a roster is
+outside data, and a name like ``=HYPERLINK(...)`` must stay text.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from canvas_wizard.core.sync.outcome import OutcomeStatus, RecordOutcome
+
+CSV_COLUMNS = ["record", "action", "key", "name", "status", "message", "canvas_id"]
+# OWASP "CSV injection": these lead characters start a formula in Excel/LibreOffice.
+_FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass
+class SyncReport:
+    run_id: str
+    started: datetime
+    finished: datetime | None = None
+    method: str = "api"  # "api" | "sis_import" | any applier's name
+    options: dict[str, str] = field(default_factory=dict)  # a readable summary
+    outcomes: list[RecordOutcome] = field(default_factory=list)
+    approval: str = ""  # "" | "not needed" | "approved <fingerprint>"
+    cancelled: bool = False
+    dry_run: bool = False
+    limit_breaches: list[str] = field(default_factory=list)
+    skipped_rows: list[str] = field(default_factory=list)  # roster rows left out, and why
+    notes: list[str] = field(default_factory=list)
+
+    def counts_by_status(self) -> dict[str, int]:
+        counts = Counter(o.status for o in self.outcomes)
+        return {status.value: counts[status] for status in OutcomeStatus}
+
+    def counts_by_action(self) -> dict[str, int]:
+        counts = Counter(o.action.value for o in self.outcomes)
+        return dict(sorted(counts.items()))
+
+    def failed(self) -> list[RecordOutcome]:
+        return [o for o in self.outcomes if o.status is OutcomeStatus.FAILED]
+
+
+def neutralise(cell: str) -> str:
+    """``cell`` as a spreadsheet shows it as text: a formula lead gets a quote before it."""
+    return "'" + cell if cell.startswith(_FORMULA_LEADS) else cell
+
+
+def write_report_csv(report: SyncReport, path: Path) -> None:
+    """Every outcome of ``report`` as one CSV row (columns: :data:`CSV_COLUMNS`)."""
+    with Path(path).open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(CSV_COLUMNS)
+        for o in report.outcomes:
+            cells = [
+                o.record,
+                o.action.value,
+                o.key,
+                o.name,
+                o.status.value,
+                o.message,
+                "" if o.canvas_id is None else str(o.canvas_id),
+            ]
+            writer.writerow([neutralise(c) for c in cells])

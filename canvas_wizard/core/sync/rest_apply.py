@@ -1,0 +1,455 @@
+"""Apply a plan with Canvas's REST API: people first, then parent links.
+
+Writes run on a small thread pool; the client's :class:`ThrottleGate` keeps them
+inside Canvas's rate limit. Every plan record gets exactly one
+:class:`RecordOutcome`, in plan order (people, then links).
+
+* **Idempotent create.** A create whose answer is lost (connection reset after
+  Canvas wrote it, or a 5xx) is never simply sent again: the SIS ID is looked up
+  first, and a user found there counts as created. The client does not retry
+  POSTs by itself; that is on purpose.
+* **Verify the SIS ID.** Canvas drops ``pseudonym[sis_user_id]`` without a word
+  when the signed-in account may not manage SIS data, so a create is confirmed
+  by reading back the SIS ID.
+* **Cancel** stops new records from starting; those in flight finish; the rest
+  are NOT_RUN.
+
+``progress`` is called from worker threads.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from canvas_wizard.core.canvas import (
+    CanvasClient,
+    CanvasConnectionError,
+    CanvasError,
+    CanvasNotFound,
+    CanvasServerError,
+    CanvasValidationError,
+)
+from canvas_wizard.core.sync.model import (
+    WRITE_KINDS,
+    ActionKind,
+    LinkAction,
+    PersonAction,
+    Plan,
+    Snapshot,
+)
+from canvas_wizard.core.sync.outcome import (
+    CancelToken,
+    OutcomeStatus,
+    Phase,
+    Progress,
+    ProgressCallback,
+    RecordOutcome,
+)
+
+_PLAIN_SIS = re.compile(r"[A-Za-z0-9_\-]+")
+_COUNT_WORDS = {
+    ActionKind.CREATE: "created",
+    ActionKind.UPDATE: "updated",
+    ActionKind.SUSPEND: "suspended",
+    ActionKind.LINK: "linked",
+    ActionKind.UNLINK: "unlinked",
+}
+
+
+def sis_path(sis_id: str) -> str:
+    """``/api/v1/users/sis_user_id:X``, hex-encoded when X has characters a URL mangles."""
+    if _PLAIN_SIS.fullmatch(sis_id):
+        return f"/api/v1/users/sis_user_id:{sis_id}"
+    return f"/api/v1/users/hex:sis_user_id:{sis_id.encode('utf-8').hex()}"
+
+
+def link_key(parent_sis: str, student_sis: str) -> str:
+    return f"{parent_sis}→{student_sis}"
+
+
+def planned_outcome(action: PersonAction | LinkAction, names: dict[int, str]) -> RecordOutcome:
+    """The outcome of a record that writes nothing: unchanged, conflict or skip."""
+    status = {
+        ActionKind.UNCHANGED: OutcomeStatus.UNCHANGED,
+        ActionKind.CONFLICT: OutcomeStatus.CONFLICT,
+    }.get(action.kind, OutcomeStatus.SKIPPED)
+    if isinstance(action, PersonAction):
+        return person_outcome(action, status, action.reason, names)
+    return RecordOutcome(
+        "link",
+        action.kind,
+        link_key(action.parent_sis_id, action.student_sis_id),
+        status,
+        action.reason,
+    )
+
+
+def person_outcome(
+    action: PersonAction,
+    status: OutcomeStatus,
+    message: str,
+    names: dict[int, str],
+    canvas_id: int | None = None,
+) -> RecordOutcome:
+    cid = canvas_id if canvas_id is not None else action.canvas_id
+    if action.person is not None:
+        name = action.person.full_name
+    else:
+        name = names.get(action.canvas_id or -1, "")
+    return RecordOutcome("person", action.kind, action.sis_id, status, message, cid, name)
+
+
+class RestApplier:
+    """Writes a :class:`Plan` to Canvas with REST calls (see the module docstring)."""
+
+    def __init__(
+        self,
+        client: CanvasClient,
+        account_id: int,
+        root_account_id: int,
+        *,
+        concurrency: int = 8,
+        reactivate_deleted: bool = False,
+        create_attempts: int = 3,
+    ) -> None:
+        self.client = client
+        self.account_id = account_id
+        self.root_account_id = root_account_id
+        self.concurrency = max(1, concurrency)
+        #: Send ``enable_sis_reactivation``: a create whose SIS ID sits on a deleted
+        #: login then revives that login (and its old user) instead of failing. Off by
+        #: default: the planner treats such an SIS ID as a conflict for the admin.
+        self.reactivate_deleted = reactivate_deleted
+        self.create_attempts = max(1, create_attempts)
+
+    def apply(
+        self, plan: Plan, snapshot: Snapshot, *, progress: ProgressCallback, cancel: CancelToken
+    ) -> list[RecordOutcome]:
+        names = {p.id: p.name for p in snapshot.people.values()}
+        run = _Run(self, plan, names, progress, cancel)
+        return run.go()
+
+
+class _Run:
+    """The state of one apply: ids of people created, counts, and the outcomes."""
+
+    def __init__(
+        self,
+        applier: RestApplier,
+        plan: Plan,
+        names: dict[int, str],
+        progress: ProgressCallback,
+        cancel: CancelToken,
+    ) -> None:
+        self.applier = applier
+        self.client = applier.client
+        self.plan = plan
+        self.names = names
+        self.progress = progress
+        self.cancel = cancel
+        self.lock = threading.Lock()
+        self.ids: dict[str, int] = {}  # SIS ID → Canvas id, for people written in this run
+        self.not_ready: dict[str, str] = {}  # SIS ID → why its links cannot be made
+        self.total = plan.writes()
+        self.done = 0
+        self.counts: dict[str, int] = {}
+
+    def go(self) -> list[RecordOutcome]:
+        people = self._run_all(self.plan.people, self._person)
+        links = self._run_all(self.plan.links, self._link)
+        return people + links
+
+    def _run_all(
+        self,
+        actions: list[Any],
+        write: Callable[[Any], RecordOutcome],
+    ) -> list[RecordOutcome]:
+        out: list[RecordOutcome | None] = [None] * len(actions)
+        jobs: list[tuple[int, Any]] = []
+        for i, action in enumerate(actions):
+            if action.kind in WRITE_KINDS:
+                jobs.append((i, action))
+            else:
+                out[i] = planned_outcome(action, self.names)
+        if jobs:
+            workers = min(self.applier.concurrency, len(jobs))
+            with ThreadPoolExecutor(workers, thread_name_prefix="cw-apply") as pool:
+                results = pool.map(lambda job: self._one(job[1], write), jobs)
+                for (i, _), outcome in zip(jobs, results, strict=True):
+                    out[i] = outcome
+        return [o for o in out if o is not None]
+
+    def _one(self, action: Any, write: Callable[[Any], RecordOutcome]) -> RecordOutcome:
+        if self.cancel.cancelled:
+            outcome = self._not_run(action)
+        else:
+            try:
+                outcome = write(action)
+            except CanvasError as exc:
+                text = f"{exc.message} {exc.hint}".strip()
+                outcome = self._failed(action, text)
+            except Exception as exc:  # one record's bug must not lose the others
+                outcome = self._failed(action, f"Unexpected error: {type(exc).__name__}: {exc}")
+        self._tick(action, outcome)
+        return outcome
+
+    def _not_run(self, action: Any) -> RecordOutcome:
+        msg = "Cancelled before this record's turn; run the sync again to finish."
+        if isinstance(action, PersonAction):
+            self._block(action.sis_id, "was not written (cancelled)")
+            return person_outcome(action, OutcomeStatus.NOT_RUN, msg, self.names)
+        key = link_key(action.parent_sis_id, action.student_sis_id)
+        return RecordOutcome("link", action.kind, key, OutcomeStatus.NOT_RUN, msg)
+
+    def _failed(self, action: Any, message: str) -> RecordOutcome:
+        if isinstance(action, PersonAction):
+            self._block(action.sis_id, "could not be written")
+            return person_outcome(action, OutcomeStatus.FAILED, message, self.names)
+        key = link_key(action.parent_sis_id, action.student_sis_id)
+        return RecordOutcome("link", action.kind, key, OutcomeStatus.FAILED, message)
+
+    def _block(self, sis: str, why: str) -> None:
+        with self.lock:
+            self.not_ready[sis] = why
+
+    def _tick(self, action: Any, outcome: RecordOutcome) -> None:
+        if outcome.status is OutcomeStatus.DONE:
+            word = _COUNT_WORDS.get(action.kind, "done")
+        else:
+            word = str(outcome.status.value)
+        with self.lock:
+            self.done += 1
+            self.counts[word] = self.counts.get(word, 0) + 1
+            snapshot = Progress(
+                Phase.APPLY, self.done, self.total, _activity(action), dict(self.counts)
+            )
+        self.progress(snapshot)
+
+    # -- people -------------------------------------------------------------------------
+
+    def _person(self, action: PersonAction) -> RecordOutcome:
+        if action.kind is ActionKind.CREATE:
+            outcome = self._create(action)
+        elif action.kind is ActionKind.UPDATE:
+            outcome = self._update(action)
+        else:
+            outcome = self._suspend(action)
+        if outcome.status is OutcomeStatus.DONE and outcome.canvas_id is not None:
+            with self.lock:
+                self.ids[action.sis_id] = outcome.canvas_id
+        elif outcome.status is not OutcomeStatus.DONE:
+            self._block(action.sis_id, f"was not {_COUNT_WORDS[action.kind]} ({outcome.status})")
+        return outcome
+
+    def lookup(self, sis: str) -> dict[str, Any] | None:
+        """The user holding SIS ID ``sis`` on a live login, or None."""
+        try:
+            found = self.client.get(sis_path(sis))
+        except CanvasNotFound:
+            return None
+        return found if isinstance(found, dict) else None
+
+    def _outcome(
+        self, action: PersonAction, status: OutcomeStatus, message: str, cid: int | None = None
+    ) -> RecordOutcome:
+        return person_outcome(action, status, message, self.names, cid)
+
+    def _create(self, action: PersonAction) -> RecordOutcome:
+        person, sis = action.person, action.sis_id
+        assert person is not None  # the planner creates only roster people
+        new = {c.field: c.new or "" for c in action.changes}
+        name = new.get("name") or person.full_name
+        data = {
+            "user[name]": name,
+            "user[short_name]": name,
+            "user[sortable_name]": sortable_name(name),
+            "user[skip_registration]": "true",
+            "pseudonym[unique_id]": person.username,
+            "pseudonym[sis_user_id]": sis,
+            "pseudonym[send_confirmation]": "false",
+        }
+        if new.get("email"):
+            data["communication_channel[type]"] = "email"
+            data["communication_channel[address]"] = new["email"]
+            data["communication_channel[skip_confirmation]"] = "true"
+        if self.applier.reactivate_deleted:
+            data["enable_sis_reactivation"] = "true"
+        path = f"/api/v1/accounts/{self.applier.account_id}/users"
+        note = ""
+        body: dict[str, Any] | None = None
+        for attempt in range(1, self.applier.create_attempts + 1):
+            try:
+                body = self.client.post(path, data=data)
+                break
+            except CanvasValidationError as exc:
+                return self._create_refused(action, exc)
+            except (CanvasConnectionError, CanvasServerError) as exc:
+                # The answer is lost, but Canvas may have written the user: look before
+                # sending the create again, so no one is created twice.
+                body = self.lookup(sis)
+                if body is not None:
+                    note = " (Canvas's answer was lost; the user was found by SIS ID)"
+                    break
+                if attempt == self.applier.create_attempts:
+                    raise exc from None
+        assert body is not None
+        canvas_id = int(body["id"])
+        if body.get("sis_user_id") != sis:
+            found = self.lookup(sis)
+            if found is None or int(found["id"]) != canvas_id:
+                return self._outcome(
+                    action,
+                    OutcomeStatus.FAILED,
+                    f'Canvas created user {canvas_id} with username "{person.username}" but did '
+                    f'not store the SIS ID {sis}: the signed-in account lacks the "Manage SIS '
+                    'data" permission on the root account, so Canvas dropped it without a word. '
+                    "Ask a Canvas administrator for that permission, then give this user the SIS "
+                    f"ID {sis} in Canvas (or delete the user) and run the sync again.",
+                    canvas_id,
+                )
+        return self._outcome(action, OutcomeStatus.DONE, f"Created{note}.", canvas_id)
+
+    def _create_refused(self, action: PersonAction, exc: CanvasValidationError) -> RecordOutcome:
+        assert action.person is not None
+        taken = {e.field.rsplit(".", 1)[-1] for e in exc.field_errors if e.type == "taken"}
+        parts = []
+        if "unique_id" in taken:
+            parts.append(
+                f'Username "{action.person.username}" is already in use in Canvas, by a login '
+                "this app could not see (another account, or a second login of a user). Find "
+                "it in Canvas (Admin > People), then change the username in Cloudwork or free "
+                "it in Canvas."
+            )
+        if "sis_user_id" in taken:
+            parts.append(
+                f"SIS ID {action.sis_id} is already in use in Canvas, most likely by a deleted "
+                "login (Canvas keeps SIS IDs on deleted logins and does not show them). If it "
+                "is the same person, restore that login in Canvas; if not, remove the SIS ID "
+                "from the deleted login."
+            )
+        if parts:
+            parts.append("Nothing was changed for this person; run the sync again afterwards.")
+            return self._outcome(action, OutcomeStatus.CONFLICT, " ".join(parts))
+        said = "; ".join(e.message for e in exc.field_errors) or exc.message
+        return self._outcome(action, OutcomeStatus.FAILED, f"Canvas refused the new user: {said}")
+
+    def _login_id(self, action: PersonAction) -> int:
+        """The id of the login holding the SIS ID (snapshots from lists do not carry it)."""
+        if action.login_id:
+            return action.login_id
+        for login in self.client.get_all(f"/api/v1/users/{action.canvas_id}/logins"):
+            if login.get("sis_user_id") == action.sis_id:
+                return int(login["id"])
+        raise CanvasNotFound(
+            f"Canvas user {action.canvas_id} no longer has a login with SIS ID {action.sis_id}.",
+            hint="It was changed in Canvas since it was read; run the sync again.",
+        )
+
+    def _edit_login(self, action: PersonAction, fields: dict[str, str]) -> None:
+        login_id = self._login_id(action)
+        data = {f"login[{k}]": v for k, v in fields.items()}
+        self.client.put(f"/api/v1/accounts/{self.applier.root_account_id}/logins/{login_id}", data)
+
+    def _update(self, action: PersonAction) -> RecordOutcome:
+        new = {c.field: c.new or "" for c in action.changes}
+        user: dict[str, str] = {}
+        if "name" in new:
+            user.update(
+                {
+                    "user[name]": new["name"],
+                    "user[short_name]": new["name"],
+                    "user[sortable_name]": sortable_name(new["name"]),
+                }
+            )
+        if "email" in new:
+            user["user[email]"] = new["email"]
+        done: list[str] = []
+        if user:
+            self.client.put(f"/api/v1/users/{action.canvas_id}", data=user)
+            done += [f for f in ("name", "email") if f in new]
+        login: dict[str, str] = {}
+        if "login" in new:
+            login["unique_id"] = new["login"]
+        if "status" in new:
+            login["workflow_state"] = new["status"]
+        if login:
+            try:
+                self._edit_login(action, login)
+            except CanvasValidationError as exc:
+                if any(e.type == "taken" for e in exc.field_errors):
+                    saved = f" ({', '.join(done)} updated)" if done else ""
+                    return self._outcome(
+                        action,
+                        OutcomeStatus.CONFLICT,
+                        f'Username "{new.get("login")}" is already in use in Canvas by a login '
+                        f"this app could not see{saved}. Change it in Cloudwork or free it in "
+                        "Canvas, then run the sync again.",
+                    )
+                raise
+            done += ["username" if k == "unique_id" else "status" for k in login]
+        return self._outcome(action, OutcomeStatus.DONE, f"Updated {', '.join(done)}.")
+
+    def _suspend(self, action: PersonAction) -> RecordOutcome:
+        self._edit_login(action, {"workflow_state": "suspended"})
+        return self._outcome(action, OutcomeStatus.DONE, action.reason or "Suspended.")
+
+    # -- links --------------------------------------------------------------------------
+
+    def _canvas_id(self, sis: str, known: int | None) -> tuple[int | None, str]:
+        if known is not None:
+            return known, ""
+        with self.lock:
+            if sis in self.ids:
+                return self.ids[sis], ""
+            why = self.not_ready.get(sis)
+        if why is not None:
+            return None, f"{sis} {why}; the link follows on a later run."
+        found = self.lookup(sis)
+        if found is None:
+            return None, f"{sis} is not in Canvas; the link follows once it is."
+        return int(found["id"]), ""
+
+    def _link(self, action: LinkAction) -> RecordOutcome:
+        key = link_key(action.parent_sis_id, action.student_sis_id)
+        if action.kind is ActionKind.UNLINK:
+            path = f"/api/v1/users/{action.parent_canvas_id}/observees/{action.student_canvas_id}"
+            try:
+                self.client.delete(path)
+            except CanvasNotFound:
+                return RecordOutcome(
+                    "link", action.kind, key, OutcomeStatus.DONE, "Already removed in Canvas."
+                )
+            return RecordOutcome("link", action.kind, key, OutcomeStatus.DONE, action.reason)
+        parent, why_p = self._canvas_id(action.parent_sis_id, action.parent_canvas_id)
+        student, why_s = self._canvas_id(action.student_sis_id, action.student_canvas_id)
+        if parent is None or student is None:
+            message = "Not linked: " + " ".join(w for w in (why_p, why_s) if w)
+            return RecordOutcome("link", action.kind, key, OutcomeStatus.SKIPPED, message)
+        try:
+            self.client.put(f"/api/v1/users/{parent}/observees/{student}")
+        except CanvasValidationError as exc:
+            said = "; ".join(e.message for e in exc.field_errors) or exc.message
+            return RecordOutcome(
+                "link", action.kind, key, OutcomeStatus.FAILED, f"Canvas refused the link: {said}"
+            )
+        return RecordOutcome("link", action.kind, key, OutcomeStatus.DONE, "Linked.")
+
+
+def _activity(action: Any) -> str:
+    if isinstance(action, PersonAction):
+        who = action.person.full_name if action.person else "Canvas user"
+        return f"{_COUNT_WORDS.get(action.kind, 'writing').capitalize()} {who} ({action.sis_id})"
+    verb = "Unlinked" if action.kind is ActionKind.UNLINK else "Linked"
+    return f"{verb} {action.parent_sis_id} → {action.student_sis_id}"
+
+
+def sortable_name(name: str) -> str:
+    """Canvas's default sortable name: "Last, First Middle" (one word stays as it is)."""
+    parts = name.split()
+    if len(parts) < 2:
+        return name
+    return f"{parts[-1]}, {' '.join(parts[:-1])}"
