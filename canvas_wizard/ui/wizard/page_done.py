@@ -27,10 +27,7 @@ class DonePage(WizardPage):
             self.form.addRow(f"{key}:", label)
         self.body.addLayout(self.form)
         self.body.addSpacing(12)
-        self.next_steps = plain_label(
-            "Next: choose your Cloudwork export and preview the first sync. Nothing is written "
-            "to Canvas until you have seen the preview and clicked Sync."
-        )
+        self.next_steps = plain_label("")
         self.body.addWidget(self.next_steps)
         self.body.addStretch(1)
 
@@ -53,3 +50,9 @@ class DonePage(WizardPage):
         }
         for key, value in values.items():
             self.fields[key].setText(value)
+        self.next_steps.setText(
+            "Next: preview the first sync of your Cloudwork export. Nothing is written to Canvas "
+            "by a preview. For now the sync runs from the command line:\n"
+            f'    canvas-wizard sync {profile.name} --source "<export file>" --dry-run\n'
+            "then the same without --dry-run to write."
+        )
