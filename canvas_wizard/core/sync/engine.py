@@ -43,10 +43,11 @@ from canvas_wizard.core.sync.outcome import (
     Progress,
     ProgressCallback,
     RecordOutcome,
+    link_key,
 )
 from canvas_wizard.core.sync.plan import plan_sync
 from canvas_wizard.core.sync.report import SyncReport
-from canvas_wizard.core.sync.rest_apply import RestApplier, link_key, planned_outcome
+from canvas_wizard.core.sync.rest_apply import RestApplier, planned_outcome
 from canvas_wizard.core.sync.snapshot import SnapshotCancelled, read_snapshot
 
 OK, FAILED_RECORDS, HELD, CANCELLED, INPUT_ERROR = (

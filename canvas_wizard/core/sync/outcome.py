@@ -32,6 +32,11 @@ class OutcomeStatus(StrEnum):
     NOT_RUN = "not run"  # cancelled before this record's turn
 
 
+def link_key(parent_sis_id: str, student_sis_id: str) -> str:
+    """The key a link's outcome is reported under: "PARENT_SIS→STUDENT_SIS"."""
+    return f"{parent_sis_id}→{student_sis_id}"
+
+
 @dataclass(frozen=True, slots=True)
 class RecordOutcome:
     """One person or link: what was planned and what actually happened."""

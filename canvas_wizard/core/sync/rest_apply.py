@@ -48,6 +48,7 @@ from canvas_wizard.core.sync.outcome import (
     Progress,
     ProgressCallback,
     RecordOutcome,
+    link_key,
 )
 
 _PLAIN_SIS = re.compile(r"[A-Za-z0-9_\-]+")
@@ -65,10 +66,6 @@ def sis_path(sis_id: str) -> str:
     if _PLAIN_SIS.fullmatch(sis_id):
         return f"/api/v1/users/sis_user_id:{sis_id}"
     return f"/api/v1/users/hex:sis_user_id:{sis_id.encode('utf-8').hex()}"
-
-
-def link_key(parent_sis: str, student_sis: str) -> str:
-    return f"{parent_sis}→{student_sis}"
 
 
 def planned_outcome(action: PersonAction | LinkAction, names: dict[int, str]) -> RecordOutcome:

@@ -48,6 +48,7 @@ from canvas_wizard.core.sync.outcome import (
     Progress,
     ProgressCallback,
     RecordOutcome,
+    link_key,
 )
 
 log = logging.getLogger(__name__)
@@ -93,10 +94,6 @@ class SisMessage:
     row: int | None
     #: About the file as a whole (e.g. "Invalid UTF-8"), not one row of it.
     file_level: bool = False
-
-
-def link_key(parent_sis_id: str, student_sis_id: str) -> str:
-    return f"{parent_sis_id}→{student_sis_id}"
 
 
 def build_rows(
