@@ -16,18 +16,15 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
-from canvas_wizard.core.auth import TokenManager
-from canvas_wizard.core.canvas import CanvasClient, make_session
-from canvas_wizard.core.errors import UsageError, WizardError
+from canvas_wizard.core.errors import WizardError
 from canvas_wizard.core.paths import AppPaths
-from canvas_wizard.core.roster import RosterFormat, read_roster
+from canvas_wizard.core.roster import RosterFormat
 from canvas_wizard.core.store import ProfileStore, SecretStore
 from canvas_wizard.core.store.history import HistoryStore
 from canvas_wizard.core.sync import SyncOptions
-from canvas_wizard.core.sync.engine import SyncResult, SyncRun
 from canvas_wizard.core.sync.outcome import CancelToken, OutcomeStatus, Phase, Progress
 from canvas_wizard.core.sync.report import write_report_csv
-from canvas_wizard.core.sync.sis_apply import SisImportApplier
+from canvas_wizard.core.sync.service import ProfileSync, SyncOutcome, SyncRequest
 
 EXIT_BY_STATUS = {"ok": 0, "failed_records": 1, "cancelled": 1, "input_error": 2, "held": 3}
 EXIT_HELD = 3
@@ -92,71 +89,26 @@ class _ProgressPrinter:
 
 
 def run_sync_command(args: argparse.Namespace, paths: AppPaths, out: TextIO) -> int:
-    store = ProfileStore(paths)
-    secrets = SecretStore(session_only=args.session_only)
-    profile = store.get(args.name)
-    if profile.account is None:
-        raise UsageError(
-            f"The setup {profile.name!r} has no Canvas account chosen yet.",
-            hint=f"Choose one with: canvas-wizard connect {profile.name} --account ID",
-        )
-    source = Path(args.source)
-    fmt = None if args.format == "auto" else RosterFormat(args.format)
-    roster = read_roster(source, format=fmt)
-    http = make_session()
-    tokens = TokenManager(profile, secrets, http)
-    client = CanvasClient(profile.canvas_url, tokens, session=http)
-    account = client.get(f"/api/v1/accounts/{profile.account.id}")
-    root_id = int(account.get("root_account_id") or profile.account.id)
-    applier = None
-    if args.method == "sis-import":
-        if not profile.account.is_root:
-            raise UsageError(
-                "SIS Imports can only run on a root account, and this setup syncs into a sub-account.",
-                hint="Use --method api (the default), which works on any account.",
-            )
-        applier = SisImportApplier(client, root_id)
-    cancel = CancelToken()
-    run = SyncRun(
-        roster,
-        client,
-        profile.account.id,
-        root_id,
-        options=SyncOptions(suspend_missing=args.suspend_missing),
-        applier=applier,
+    profile = ProfileStore(paths).get(args.name)
+    request = SyncRequest(
+        source=Path(args.source),
+        format=None if args.format == "auto" else RosterFormat(args.format),
         method=args.method,
         dry_run=args.dry_run,
-        approve_limits=args.approve_limits,
-        prefer_report=profile.account.is_root,
+        approve=args.approve_limits,
+        options=SyncOptions(suspend_missing=args.suspend_missing),
         skip_bad_rows=args.skip_bad_rows,
-        progress=_ProgressPrinter(sys.stderr),
-        cancel=cancel,
     )
-    with HistoryStore(paths.history_db) as history:
-        history.mark_interrupted(profile.name)
-        run_id = history.start_run(
-            profile=profile.name,
-            method=args.method,
-            dry_run=args.dry_run,
-            who=profile.signed_in_as or "",
-            source=str(source),
-            options={"suspend_missing": args.suspend_missing, "skip_bad_rows": args.skip_bad_rows},
-        )
-        result = _run_in_foreground(run, cancel, history, run_id)
-        report = result.report
-        history.add_outcomes(run_id, report.outcomes)
-        if args.approve_limits and result.breaches and result.status != "held":
-            history.record_approval(
-                run_id, who=profile.signed_in_as or "", breaches=[str(b) for b in result.breaches]
-            )
-        counts = report.counts_by_status() | {
-            f"action:{k}": v for k, v in report.counts_by_action().items()
-        }
-        history.finish_run(run_id, status=result.status, counts=counts, error=None)
+    sync = ProfileSync(paths, SecretStore(session_only=args.session_only), profile)
+    try:
+        outcome = _run_in_foreground(sync, request)
+    finally:
+        sync.close()
+    report = outcome.result.report
     if args.report:
         write_report_csv(report, Path(args.report))
-    _print_result(result, run_id, out, as_json=args.json, report_path=args.report)
-    status = EXIT_BY_STATUS.get(result.status, 1)
+    _print_result(outcome, out, as_json=args.json, report_path=args.report)
+    status = EXIT_BY_STATUS.get(outcome.status, 1)
     if status == 0 and any(
         o.status in (OutcomeStatus.FAILED, OutcomeStatus.CONFLICT) for o in report.outcomes
     ):
@@ -164,15 +116,14 @@ def run_sync_command(args: argparse.Namespace, paths: AppPaths, out: TextIO) -> 
     return status
 
 
-def _run_in_foreground(
-    run: SyncRun, cancel: CancelToken, history: HistoryStore, run_id: int
-) -> SyncResult:
+def _run_in_foreground(sync: ProfileSync, request: SyncRequest) -> SyncOutcome:
     """Runs the sync on a worker thread so Ctrl-C can cancel it cleanly."""
+    cancel = CancelToken()
     box: dict[str, Any] = {}
 
     def work() -> None:
         try:
-            box["result"] = run.run()
+            box["result"] = sync.run(request, progress=_ProgressPrinter(sys.stderr), cancel=cancel)
         except BaseException as exc:
             box["error"] = exc
 
@@ -186,17 +137,17 @@ def _run_in_foreground(
             cancel.cancel()
     error = box.get("error")
     if isinstance(error, BaseException):
-        status = "error"
-        history.finish_run(run_id, status=status, counts={}, error=str(error))
         raise error
-    result: SyncResult = box["result"]
-    return result
+    outcome: SyncOutcome = box["result"]
+    return outcome
 
 
 def _print_result(
-    result: SyncResult, run_id: int, out: TextIO, *, as_json: bool, report_path: str | None
+    outcome: SyncOutcome, out: TextIO, *, as_json: bool, report_path: str | None
 ) -> None:
+    result, run_id = outcome.result, outcome.run_id
     report = result.report
+    warning = outcome.match.format_warning if outcome.match else ""
     if as_json:
         summary = {
             "status": result.status,
@@ -208,20 +159,32 @@ def _print_result(
             "actions": report.counts_by_action(),
             "limit_breaches": [str(b) for b in result.breaches],
             "report": report_path,
+            "match": None
+            if outcome.match is None
+            else {
+                "roster_people": outcome.match.roster_people,
+                "found_in_canvas": outcome.match.matched,
+                "warning": warning,
+            },
         }
         json.dump(summary, out, indent=2)
         out.write("\n")
         return
     print(result.message, file=out)
+    if outcome.match is not None:
+        m = outcome.match
+        print(
+            f"Found in Canvas by SIS ID: {m.matched} of {m.roster_people} roster people.", file=out
+        )
+    if warning:
+        print(f"Warning: {warning}", file=sys.stderr)
     by_status = ", ".join(f"{k} {v}" for k, v in report.counts_by_status().items() if v)
     print(f"Records: {by_status or 'none'}", file=out)
     for breach in result.breaches:
         print(f"Safety limit: {breach}", file=out)
-    for outcome in report.outcomes:
-        if outcome.status in (OutcomeStatus.FAILED, OutcomeStatus.CONFLICT):
-            print(
-                f"{outcome.status.value}: {outcome.key} {outcome.name}: {outcome.message}", file=out
-            )
+    for record in report.outcomes:
+        if record.status in (OutcomeStatus.FAILED, OutcomeStatus.CONFLICT):
+            print(f"{record.status.value}: {record.key} {record.name}: {record.message}", file=out)
     if result.status == "held":
         print(
             "Nothing was written. Review with --dry-run, then rerun with --approve-limits.",
