@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -10,10 +11,14 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWizard
 from canvas_wizard import APP_TITLE, __version__
 from canvas_wizard.core.errors import WizardError
 from canvas_wizard.core.paths import app_paths
+from canvas_wizard.core.settings import load_settings_or_defaults
 from canvas_wizard.core.setup import SetupSession
 from canvas_wizard.core.store import Profile, ProfileStore, SecretStore
+from canvas_wizard.ui import gc_guard
 from canvas_wizard.ui.main_window import MainWindow
 from canvas_wizard.ui.wizard import SetupWizard, WizardContext
+
+log = logging.getLogger(__name__)
 
 
 def _application() -> QApplication:
@@ -24,6 +29,10 @@ def _application() -> QApplication:
     app.setApplicationName(APP_TITLE)
     app.setApplicationVersion(__version__)
     app.setOrganizationName("Canvas Sync Wizard")
+    from canvas_wizard.ui.about import app_icon
+
+    app.setWindowIcon(app_icon())
+    gc_guard.install(app)
     return app
 
 
@@ -38,6 +47,15 @@ def run_gui(*, config_dir: str | None, demo: bool, session_only: bool = False) -
         session_only = True
     else:
         paths = app_paths(config_dir).ensure()
+    from canvas_wizard.logs import log_file, setup_logging, shutdown_logging
+    from canvas_wizard.ui.crash import install_crash_handler
+
+    settings, settings_problem = load_settings_or_defaults(paths)
+    setup_logging(paths, settings.log_level)
+    log.info("%s %s starting (demo=%s)", APP_TITLE, __version__, demo)
+    if settings_problem is not None:
+        log.warning("Using default settings: %s", settings_problem)
+    crash_handler = install_crash_handler(log_file(paths))
     try:
         secrets = SecretStore(session_only=session_only)
         try:
@@ -56,13 +74,14 @@ def run_gui(*, config_dir: str | None, demo: bool, session_only: bool = False) -
         profiles = store.list()
         ready = [p for p in profiles if p.account is not None]
         if ready and not demo:
-            window = MainWindow(store, secrets, ready[0])
-            window.show()
+            open_main_window(store, secrets, ready[0])
             return app.exec()
         profile = (
             profiles[0]
             if profiles
-            else new_profile(store, redirect_port=demo_env.redirect_port if demo_env else None)
+            else new_profile(
+                store, redirect_port=demo_env.redirect_port if demo_env else settings.redirect_port
+            )
         )
         ctx = WizardContext(
             session=SetupSession(store, secrets, profile, name_from_address=not profiles)
@@ -77,13 +96,42 @@ def run_gui(*, config_dir: str | None, demo: bool, session_only: bool = False) -
         app.exec()
         ctx.session.close()
         if wizard.result() == QWizard.DialogCode.Accepted.value and profile.account is not None:
-            window = MainWindow(store, secrets, profile)
-            window.show()
+            open_main_window(store, secrets, profile)
             return app.exec()
         return 0
     finally:
         if demo_env is not None:
             demo_env.stop()
+        crash_handler.uninstall()
+        shutdown_logging()
+
+
+_windows: list[MainWindow] = []  # keeps the open main window alive
+
+
+def open_main_window(store: ProfileStore, secrets: SecretStore, profile: Profile) -> MainWindow:
+    """The main window, with "Run setup again" opening the wizard on the same profile."""
+
+    def rerun_wizard() -> None:
+        ctx = WizardContext(session=SetupSession(store, secrets, profile))
+        wizard = SetupWizard(ctx, window)
+        wizard.setModal(True)
+
+        def finished(result: int) -> None:
+            ctx.session.close()
+            if result == QWizard.DialogCode.Accepted.value and profile.account is not None:
+                # The account or Canvas may have changed: start the window afresh.
+                open_main_window(store, secrets, profile)
+                window.close()
+                _windows.remove(window)
+
+        wizard.finished.connect(finished)
+        wizard.show()
+
+    window = MainWindow(store, secrets, profile, rerun_wizard=rerun_wizard)
+    _windows.append(window)
+    window.show()
+    return window
 
 
 def new_profile(store: ProfileStore, *, redirect_port: int | None = None) -> Profile:
@@ -94,4 +142,4 @@ def new_profile(store: ProfileStore, *, redirect_port: int | None = None) -> Pro
     return profile
 
 
-__all__ = ["new_profile", "run_gui"]
+__all__ = ["new_profile", "open_main_window", "run_gui"]

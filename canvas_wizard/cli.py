@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import logging
 import sys
 import threading
 import webbrowser
@@ -29,6 +30,8 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_AUTH = 4
+
+log = logging.getLogger("canvas_wizard.cli")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -59,6 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--session-only",
         action="store_true",
         help="keep secrets in memory for this run only (when no keyring is available)",
+    )
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation (Qt offscreen, the setup wizard, keyring, TLS) and exit",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
@@ -115,6 +123,13 @@ def build_parser() -> argparse.ArgumentParser:
     from canvas_wizard.cli_sync import add_sync_commands
 
     add_sync_commands(sub)
+
+    bundle = sub.add_parser(
+        "support-bundle",
+        help="save a zip with versions, setups, run summaries and recent logs (no secrets)",
+    )
+    bundle.add_argument("name", nargs="?", help="the setup to include (default: every setup)")
+    bundle.add_argument("--output", metavar="FILE.zip", help="where to save it")
     return parser
 
 
@@ -123,6 +138,10 @@ def run(argv: Sequence[str], *, stdin: TextIO | None = None, stdout: TextIO | No
     inp = stdin or sys.stdin
     parser = build_parser()
     args = parser.parse_args(list(argv))
+    if args.self_test:
+        from canvas_wizard.selftest import run_self_test
+
+        return run_self_test(out)
     if args.command is None:
         from canvas_wizard.app import run_gui
 
@@ -130,14 +149,28 @@ def run(argv: Sequence[str], *, stdin: TextIO | None = None, stdout: TextIO | No
     if args.demo:
         parser.error("--demo opens the app window; it does not go with a command")
     paths = app_paths(args.config_dir).ensure()
+    from canvas_wizard.core.settings import load_settings_or_defaults
+    from canvas_wizard.logs import setup_logging, shutdown_logging
+
+    settings, settings_problem = load_settings_or_defaults(paths)
+    setup_logging(paths, settings.log_level)
+    log.info("canvas-wizard %s: command %s", __version__, args.command)
+    if settings_problem is not None:
+        log.warning("Using default settings: %s", settings_problem)
     try:
         return _dispatch(args, paths, inp, out)
     except WizardError as exc:
+        log.warning("Command %s failed: %s", args.command, exc.message)
         print(f"Error: {exc}", file=sys.stderr)
         return exc.exit_status
     except KeyboardInterrupt:
         print("Stopped.", file=sys.stderr)
         return 130
+    except Exception:
+        log.exception("Command %s stopped on an unexpected error", args.command)
+        raise
+    finally:
+        shutdown_logging()
 
 
 def _dispatch(args: argparse.Namespace, paths: AppPaths, inp: TextIO, out: TextIO) -> int:
@@ -146,6 +179,8 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths, inp: TextIO, out: TextI
     cmd = args.command
     if cmd == "profile":
         return _profile(args, store, secrets, inp, out)
+    if cmd == "support-bundle":
+        return _support_bundle(args, paths, secrets, out)
     if cmd in ("sync", "history"):
         from canvas_wizard import cli_sync
 
@@ -177,6 +212,22 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths, inp: TextIO, out: TextI
     finally:
         session.close()
     raise AssertionError(cmd)
+
+
+def _support_bundle(
+    args: argparse.Namespace, paths: AppPaths, secrets: SecretStore, out: TextIO
+) -> int:
+    from pathlib import Path
+
+    from canvas_wizard.support import build_support_bundle, default_bundle_name
+
+    output = Path(args.output or default_bundle_name())
+    result = build_support_bundle(
+        paths, output, secrets=secrets, profile_names=[args.name] if args.name else None
+    )
+    print(f"Saved the support bundle to {result.path.resolve()}", file=out)
+    print("It holds no client secret, token or authorization code.", file=out)
+    return EXIT_OK
 
 
 def _read_secret(args: argparse.Namespace, inp: TextIO) -> str:

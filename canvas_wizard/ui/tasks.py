@@ -88,6 +88,10 @@ class _Job(QRunnable):
         except RuntimeError:
             # The application is shutting down and took the dispatcher with it.
             log.debug("background task finished after the app closed; result dropped")
+        finally:
+            # The error's traceback holds this frame, whose locals hold the error: break
+            # that cycle here so the collector never has to free it on this thread.
+            del result, error
 
 
 class Task(QObject):

@@ -19,6 +19,14 @@ from canvas_wizard.ui.tasks import task_pool
 from canvas_wizard.ui.wizard import SetupWizard, WizardContext
 
 
+@pytest.fixture(autouse=True)
+def _collect_garbage_on_the_gui_thread(qapp) -> None:
+    """As the app does (ui/gc_guard.py): never let a worker thread free Qt objects."""
+    from canvas_wizard.ui import gc_guard
+
+    gc_guard.install(qapp)
+
+
 @pytest.fixture
 def sandbox() -> Iterator[SandboxCanvas]:
     with SandboxCanvas(seed=True) as canvas:
@@ -91,3 +99,40 @@ def make_wizard(qtbot, sandbox: SandboxCanvas) -> Iterator[Callable[..., WizardH
     assert task_pool().waitForDone(10_000), "a background task was still running after the test"
     for h in made:
         h.ctx.session.close()
+
+
+@dataclass
+class Connected:
+    store: ProfileStore
+    secrets: SecretStore
+    profile: Profile
+    sandbox: SandboxCanvas
+
+
+@pytest.fixture
+def connected(sandbox: SandboxCanvas) -> Connected:
+    """A saved profile signed in to the sandbox and connected to its root account (no browser)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from canvas_wizard.core.auth import TokenManager, build_authorize_request, exchange_code
+    from canvas_wizard.core.store import ConnectedAccount, SecretKind
+
+    uri = redirect_uri_for(free_loopback_port())
+    key = sandbox.add_developer_key(redirect_uris=[uri])
+    request = build_authorize_request(sandbox.url, key.client_id, uri)
+    location = sandbox.approve_consent(request.url)
+    code = parse_qs(urlsplit(location).query)["code"][0]
+    with requests.Session() as http:
+        tokens = exchange_code(
+            http, sandbox.url, key.client_id, key.client_secret, code, uri, request.pkce.verifier
+        )
+    store = ProfileStore(app_paths().ensure())
+    profile = Profile(name="school", canvas_url=sandbox.url, client_id=key.client_id)
+    profile.account = ConnectedAccount(id=1, name="Northfield Academy Trust", is_root=True)
+    profile.signed_in_as = "Alex Morgan"
+    store.save(profile)
+    secrets = SecretStore()
+    secrets.set(profile, SecretKind.CLIENT_SECRET, key.client_secret)
+    with requests.Session() as http:
+        TokenManager(profile, secrets, http).store(tokens)
+    return Connected(store, secrets, profile, sandbox)

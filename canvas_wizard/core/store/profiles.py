@@ -137,6 +137,7 @@ class ProfileStore:
     """
 
     def __init__(self, paths: AppPaths) -> None:
+        self.paths = paths
         self._dir = paths.profiles_dir
 
     def names(self) -> list[str]:

@@ -21,8 +21,10 @@ from canvas_wizard.core.errors import UsageError
 from canvas_wizard.core.paths import AppPaths
 from canvas_wizard.core.roster import ColumnMapping, RosterFormat, read_roster
 from canvas_wizard.core.roster.model import Roster
+from canvas_wizard.core.settings import load_settings_or_defaults
 from canvas_wizard.core.store import Profile, SecretStore
 from canvas_wizard.core.store.history import HistoryStore, RunSummary
+from canvas_wizard.core.store.lock import ProfileLock
 from canvas_wizard.core.sync.engine import SyncResult, SyncRun
 from canvas_wizard.core.sync.match import MatchReport, match_report
 from canvas_wizard.core.sync.model import SyncOptions
@@ -46,6 +48,8 @@ class SyncRequest:
     approve: bool | str = False
     options: SyncOptions = field(default_factory=SyncOptions)
     skip_bad_rows: bool = False
+    #: Use the safety limits saved in Settings (the default) instead of ``options.limits``.
+    limits_from_settings: bool = True
 
 
 @dataclass
@@ -67,6 +71,7 @@ class ProfileSync:
         profile: Profile,
         *,
         session_factory: Callable[[], requests.Session] = make_session,
+        client_factory: Callable[[str, TokenManager, requests.Session], CanvasClient] | None = None,
     ) -> None:
         if profile.account is None:
             raise UsageError(
@@ -77,7 +82,10 @@ class ProfileSync:
         self.profile = profile
         self._http = session_factory()
         self.tokens = TokenManager(profile, secrets, self._http)
-        self.client = CanvasClient(profile.canvas_url, self.tokens, session=self._http)
+        if client_factory is None:
+            self.client = CanvasClient(profile.canvas_url, self.tokens, session=self._http)
+        else:  # tests: a client with short timeouts and no real sleeping between retries
+            self.client = client_factory(profile.canvas_url, self.tokens, self._http)
         self._root_id: int | None = None
 
     @property
@@ -109,7 +117,26 @@ class ProfileSync:
         cancel: CancelToken | None = None,
         roster: Roster | None = None,
     ) -> SyncOutcome:
-        """A preview (``request.dry_run``) or a real sync, recorded in the history."""
+        """A preview (``request.dry_run``) or a real sync, recorded in the history.
+
+        Only one run per profile at a time, across processes: another one running
+        raises :class:`~canvas_wizard.core.store.lock.SyncAlreadyRunning`.
+        """
+        purpose = "preview" if request.dry_run else "sync"
+        with ProfileLock(self.paths, self.profile.name, purpose=purpose):
+            return self._run_locked(request, progress=progress, cancel=cancel, roster=roster)
+
+    def _run_locked(
+        self,
+        request: SyncRequest,
+        *,
+        progress: ProgressCallback | None,
+        cancel: CancelToken | None,
+        roster: Roster | None,
+    ) -> SyncOutcome:
+        if request.limits_from_settings:
+            settings, _problem = load_settings_or_defaults(self.paths)
+            request.options.limits = settings.limits
         if roster is None:
             roster = self.read_roster(request.source, request.format, request.mapping)
         root_id = self.root_account_id()

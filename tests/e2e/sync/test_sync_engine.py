@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import ROOT, seeded_roster, with_new_family, writes
+from sync_support import ROOT, seeded_roster, with_new_family, writes
 
 from canvas_wizard.core.canvas import CanvasClient
 from canvas_wizard.core.roster import Problem, Roster

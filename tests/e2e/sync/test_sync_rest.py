@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from conftest import ROOT, SignIn, seeded_roster, student, with_new_family, writes
+from sync_support import ROOT, SignIn, seeded_roster, student, with_new_family, writes
 
 from canvas_wizard.core.canvas import CanvasClient
 from canvas_wizard.core.roster import Link, Roster

@@ -1,0 +1,1 @@
+"""The Sync tab: the roster source, the preview of a plan, approval, progress and results."""

@@ -1,0 +1,373 @@
+"""Every record's outcome as a sortable, filterable table, and exporting it as CSV.
+
+A run may hold a quarter of a million records, so the table is a model/view
+pair (a QTableWidget item per cell would take seconds to fill). Cells are shown
+by Qt's default delegate, which never interprets text as HTML: names and
+messages come from a roster file and from Canvas.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from canvas_wizard.core.sync.model import ActionKind
+from canvas_wizard.core.sync.outcome import OutcomeStatus, RecordOutcome
+from canvas_wizard.core.sync.report import SyncReport, write_report_csv
+from canvas_wizard.core.sync.service import SyncOutcome
+from canvas_wizard.ui.tasks import Task, run_in_background
+from canvas_wizard.ui.widgets import describe_error, plain_label
+
+COLUMNS = ("Status", "Action", "Record", "Key", "Name", "Message")
+#: Statuses offered in the filter, most urgent first.
+STATUS_ORDER = (
+    OutcomeStatus.FAILED,
+    OutcomeStatus.NOT_RUN,
+    OutcomeStatus.CONFLICT,
+    OutcomeStatus.DONE,
+    OutcomeStatus.UNCHANGED,
+    OutcomeStatus.SKIPPED,
+)
+_Index = QModelIndex | QPersistentModelIndex
+
+#: The counts always shown, in order, with their labels.
+COUNT_LABELS: dict[str, str] = {
+    "created": "Created",
+    "updated": "Updated",
+    "unchanged": "Unchanged",
+    "linked": "Linked",
+    "unlinked": "Unlinked",
+    "conflicts": "Conflicts",
+    "failed": "Failed",
+}
+_DONE_WORDS = {
+    ActionKind.CREATE: "created",
+    ActionKind.UPDATE: "updated",
+    ActionKind.LINK: "linked",
+    ActionKind.UNLINK: "unlinked",
+    ActionKind.SUSPEND: "suspended",
+    ActionKind.UNCHANGED: "unchanged",
+}
+_STATUS_WORDS = {
+    OutcomeStatus.UNCHANGED: "unchanged",
+    OutcomeStatus.CONFLICT: "conflicts",
+    OutcomeStatus.FAILED: "failed",
+    OutcomeStatus.SKIPPED: "skipped",
+    OutcomeStatus.NOT_RUN: "not run",
+}
+
+
+def count_outcomes(outcomes: Sequence[RecordOutcome], *, preview: bool = False) -> Counter[str]:
+    """Records per word ("created", "failed", ...); a preview counts planned writes as done."""
+    counts: Counter[str] = Counter()
+    for o in outcomes:
+        planned = preview and o.status is OutcomeStatus.NOT_RUN
+        if o.status is OutcomeStatus.DONE or planned:
+            counts[_DONE_WORDS.get(o.action, "done")] += 1
+        else:
+            counts[_STATUS_WORDS.get(o.status, o.status.value)] += 1
+    return counts
+
+
+#: The order counts are told in: writes first, then problems, then the rest.
+COUNT_ORDER = (
+    "created",
+    "updated",
+    "linked",
+    "unlinked",
+    "suspended",
+    "done",
+    "to write",
+    "failed",
+    "not run",
+    "conflicts",
+    "skipped",
+    "unchanged",
+)
+#: A preview's counts are of what would be written.
+PREVIEW_WORDS = {
+    "created": "to create",
+    "updated": "to update",
+    "linked": "to link",
+    "unlinked": "to unlink",
+    "suspended": "to suspend",
+}
+
+
+def normalise_counts(counts: Mapping[str, int]) -> Counter[str]:
+    """The applier's progress words ("conflict") as the view's ("conflicts")."""
+    out: Counter[str] = Counter()
+    for word, n in counts.items():
+        out["conflicts" if word == "conflict" else word] += n
+    return out
+
+
+def describe_counts(counts: Mapping[str, int], *, preview: bool = False) -> str:
+    """ "57 created, 1 updated, 2 conflicts, 14 unchanged" (zeros left out)."""
+    words = [w for w in COUNT_ORDER if w in counts] + sorted(set(counts) - set(COUNT_ORDER))
+    parts = []
+    for word in words:
+        n = counts[word]
+        if not n:
+            continue
+        label = PREVIEW_WORDS.get(word, word) if preview else word
+        parts.append(f"{n} {'conflict' if label == 'conflicts' and n == 1 else label}")
+    return ", ".join(parts)
+
+
+def summary_text(outcome: SyncOutcome) -> str:
+    """How the run ended, in one or two sentences: the core's message and the counts."""
+    result = outcome.result
+    preview = result.report.dry_run
+    counts = describe_counts(
+        count_outcomes(result.report.outcomes, preview=preview), preview=preview
+    )
+    if not counts:
+        return result.message
+    return f"{result.message} {'Planned' if preview else 'Records'}: {counts}."
+
+
+def ask_report_path(parent: QWidget, suggested: str) -> Path | None:
+    """Ask where to save a report; None when the admin cancels. Tests replace this."""
+    path, _ = QFileDialog.getSaveFileName(
+        parent, "Export report", suggested, "CSV files (*.csv);;All files (*)"
+    )
+    if not path:
+        return None
+    chosen = Path(path)
+    return chosen if chosen.suffix else chosen.with_suffix(".csv")
+
+
+def export_report(
+    parent: QWidget,
+    report: SyncReport,
+    suggested: str,
+    on_done: Callable[[Path], None],
+    on_failed: Callable[[Exception], None],
+) -> Task | None:
+    """Ask for a file, then write ``report`` there off the GUI thread; None if cancelled."""
+    path = ask_report_path(parent, suggested)  # a module global: tests replace it
+    if path is None:
+        return None
+
+    def write() -> Path:
+        write_report_csv(report, path)
+        return path
+
+    def failed(error: Exception) -> None:
+        error.__traceback__ = None  # see SyncWorker._on_failed: no cycles through Qt objects
+        on_failed(error)
+
+    return run_in_background(parent, write, on_done, failed)
+
+
+def describe_export_error(error: Exception) -> str:
+    if isinstance(error, OSError):
+        where = error.filename or "that file"
+        return (
+            f"The report could not be saved to {where}: {error.strerror or error}. "
+            "Choose another folder, or close the file if a spreadsheet has it open."
+        )
+    return describe_error(error)
+
+
+def report_for(outcomes: Sequence[RecordOutcome], *, run_id: str, dry_run: bool) -> SyncReport:
+    """A report holding ``outcomes``, for exporting a run read back from the history."""
+    return SyncReport(
+        run_id=run_id, started=datetime.now(UTC), outcomes=list(outcomes), dry_run=dry_run
+    )
+
+
+def compact_rows(view: QTableView) -> None:
+    """One line of text per row: the default leaves room for two, which halves what fits."""
+    rows = view.verticalHeader()
+    rows.setDefaultSectionSize(view.fontMetrics().height() + 8)
+    rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+
+
+class OutcomeModel(QAbstractTableModel):
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[RecordOutcome] = []
+
+    def set_outcomes(self, outcomes: Sequence[RecordOutcome]) -> None:
+        self.beginResetModel()
+        self._rows = list(outcomes)
+        self.endResetModel()
+
+    def outcome(self, row: int) -> RecordOutcome:
+        return self._rows[row]
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid():
+            return None
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            o = self._rows[index.row()]
+            cells = (o.status.value, o.action.value, o.record, o.key, o.name, o.message)
+            return cells[index.column()]
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> object:
+        if orientation is Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+
+class OutcomeFilter(QSortFilterProxyModel):
+    """Rows of one status (or all), whose cells contain the filter text (any case)."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._status: OutcomeStatus | None = None
+        self._text = ""
+
+    # Qt 6.9 replaced invalidateFilter() with this begin/end pair (and deprecated it).
+    def set_status(self, status: OutcomeStatus | None) -> None:
+        self.beginFilterChange()
+        self._status = status
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def set_text(self, text: str) -> None:
+        self.beginFilterChange()
+        self._text = text.strip().casefold()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:
+        model = self.sourceModel()
+        assert isinstance(model, OutcomeModel)
+        o = model.outcome(source_row)
+        if self._status is not None and o.status is not self._status:
+            return False
+        if not self._text:
+            return True
+        return any(
+            self._text in cell.casefold()
+            for cell in (o.status.value, o.action.value, o.record, o.key, o.name, o.message)
+        )
+
+
+class ResultsTable(QWidget):
+    """Per-record results: a status filter, a text filter and a sortable table."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Show:"))
+        self.status_combo = QComboBox()
+        self.status_combo.setAccessibleName("Show records with this result")
+        self.status_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        bar.addWidget(self.status_combo)
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setPlaceholderText("Filter by SIS ID, name or message")
+        self.filter_edit.setAccessibleName("Filter the results")
+        self.filter_edit.setClearButtonEnabled(True)
+        bar.addWidget(self.filter_edit, 1)
+        self.shown_label = plain_label("", wrap=False)
+        bar.addWidget(self.shown_label)
+        layout.addLayout(bar)
+
+        self.model = OutcomeModel(self)
+        self.proxy = OutcomeFilter(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.view = QTableView()
+        self.view.setAccessibleName("Results per record")
+        self.view.setModel(self.proxy)
+        self.view.setSortingEnabled(True)
+        self.view.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # run order until a click
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setWordWrap(False)
+        self.view.verticalHeader().setVisible(False)
+        compact_rows(self.view)
+        header = self.view.horizontalHeader()
+        for column, width in enumerate((80, 80, 60, 150, 170)):
+            self.view.setColumnWidth(column, width)
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        layout.addWidget(self.view, 1)
+
+        self.status_combo.currentIndexChanged.connect(self._on_status_chosen)
+        self.filter_edit.textChanged.connect(self._on_text)
+        self.set_outcomes([])
+
+    def set_outcomes(self, outcomes: Sequence[RecordOutcome]) -> None:
+        self.model.set_outcomes(outcomes)
+        counts = Counter(o.status for o in outcomes)
+        keep = self.status_combo.currentData()
+        self.status_combo.blockSignals(True)
+        self.status_combo.clear()
+        self.status_combo.addItem(f"All ({len(outcomes)})", None)
+        for status in STATUS_ORDER:
+            if counts[status]:
+                # Qt keeps a StrEnum as its plain str value: store that, and convert back.
+                self.status_combo.addItem(
+                    f"{status.value.capitalize()} ({counts[status]})", status.value
+                )
+        found = self.status_combo.findData(keep) if keep else 0
+        self.status_combo.setCurrentIndex(max(found, 0))
+        self.status_combo.blockSignals(False)
+        self._on_status_chosen()
+
+    def outcomes(self) -> list[RecordOutcome]:
+        """Every outcome, whatever the filters show."""
+        return [self.model.outcome(r) for r in range(self.model.rowCount())]
+
+    def visible_outcomes(self) -> list[RecordOutcome]:
+        """The outcomes the filters let through, in the order shown."""
+        return [
+            self.model.outcome(self.proxy.mapToSource(self.proxy.index(r, 0)).row())
+            for r in range(self.proxy.rowCount())
+        ]
+
+    def show_status(self, status: OutcomeStatus | None) -> None:
+        """Choose a status in the filter (None: all); a status no record has shows nothing new."""
+        found = 0 if status is None else self.status_combo.findData(status.value)
+        if found >= 0:
+            self.status_combo.setCurrentIndex(found)
+
+    def _on_status_chosen(self) -> None:
+        data = self.status_combo.currentData()
+        self.proxy.set_status(OutcomeStatus(data) if data else None)
+        self._update_shown()
+
+    def _on_text(self, text: str) -> None:
+        self.proxy.set_text(text)
+        self._update_shown()
+
+    def _update_shown(self) -> None:
+        shown, total = self.proxy.rowCount(), self.model.rowCount()
+        self.shown_label.setText(f"{shown} of {total} shown" if shown != total else "")

@@ -1,0 +1,90 @@
+"""The main window end to end against a sandbox Canvas: preview, sync, history, sign out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from canvas_wizard.core.store import SecretKind
+from canvas_wizard.ui import main_window as main_window_module
+from canvas_wizard.ui.main_window import MainWindow
+from canvas_wizard.ui.sync import approval
+from canvas_wizard.ui.tasks import task_pool
+
+SAMPLE = Path(__file__).resolve().parents[2] / "resources" / "sample-cloudwork-export.csv"
+WAIT = 30_000
+
+
+@pytest.fixture
+def window(qtbot, connected):
+    win = MainWindow(connected.store, connected.secrets, connected.profile)
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.sync_tab.cancel()
+    assert task_pool().waitForDone(20_000)
+
+
+def _load_sample(qtbot, win) -> None:
+    win.sync_tab.source.set_source(SAMPLE)
+    qtbot.waitUntil(lambda: win.sync_tab.source.roster() is not None, timeout=WAIT)
+    qtbot.waitUntil(lambda: win.sync_tab.preview_button.isEnabled(), timeout=WAIT)
+
+
+def test_preview_then_sync_then_resync_writes_nothing(qtbot, window, connected, monkeypatch):
+    asked: list[object] = []
+    monkeypatch.setattr(approval, "ask_approval", lambda *a: asked.append(a) or True)
+    win = window
+    tab = win.sync_tab
+    _load_sample(qtbot, win)
+
+    tab.preview_button.click()
+    qtbot.waitUntil(lambda: tab.last_preview is not None, timeout=WAIT)
+    plan = tab.plan()
+    assert plan is not None and plan.writes() > 0
+    assert tab.stack.currentWidget() is tab.plan_view
+    assert connected.sandbox.state.user_by_sis_id("S1040") is None, "a preview writes nothing"
+
+    tab.sync_button.click()
+    qtbot.waitUntil(lambda: tab.worker is not None and not tab.worker.running, timeout=WAIT)
+    qtbot.waitUntil(lambda: tab.status.kind in ("ok", "info", "error"), timeout=WAIT)
+    assert tab.stack.currentWidget() is tab.progress
+    assert connected.sandbox.state.user_by_sis_id("S1040") is not None
+    assert tab.status.kind != "error", tab.status.text()
+
+    before = connected.sandbox.request_counts()
+    tab.preview_button.click()
+    qtbot.waitUntil(lambda: tab.last_preview is not None, timeout=WAIT)
+    left = [
+        (p.kind.value, p.sis_id, p.changes)
+        for p in tab.plan().people
+        if p.kind.value in ("create", "update", "suspend")
+    ]
+    left += [
+        (lk.kind.value, lk.parent_sis_id, lk.student_sis_id)
+        for lk in tab.plan().links
+        if lk.kind.value in ("link", "unlink")
+    ]
+    assert left == [], "after a sync, the preview finds nothing left but conflicts"
+    after = connected.sandbox.request_counts()
+    assert after.get("PUT", 0) == before.get("PUT", 0)
+    assert after.get("DELETE", 0) == before.get("DELETE", 0)
+
+    runs = win.sync.history()
+    assert [r.dry_run for r in runs] == [True, False, True]
+    qtbot.waitUntil(lambda: win.last_run.text().startswith("Last sync: 20"), timeout=WAIT)
+    assert "— ok" in win.last_run.text() or "failed_records" in win.last_run.text()
+
+
+def test_sign_out_revokes_and_forgets(qtbot, window, connected, monkeypatch):
+    monkeypatch.setattr(main_window_module, "ask_yes_no", lambda *a: True)
+    tab = window.connection_tab
+    secrets = connected.secrets
+    access = secrets.get(connected.profile, SecretKind.ACCESS_TOKEN)
+    assert access
+    tab.disconnect_button.click()
+    qtbot.waitUntil(lambda: tab.status.kind in ("ok", "error"), timeout=WAIT)
+    assert tab.status.kind == "ok", tab.status.text()
+    assert all(secrets.get(connected.profile, kind) is None for kind in SecretKind)
+    assert tab.user_label.text() == "not signed in"
