@@ -16,7 +16,9 @@ def _roster(*ids: str) -> Roster:
 
 def _snapshot(*ids: str) -> Snapshot:
     people = {
-        n: CanvasPerson(n, f"P{n}", None, (CanvasLogin(n, f"u{n}", sis, "active", 1),), "registered")
+        n: CanvasPerson(
+            n, f"P{n}", None, (CanvasLogin(n, f"u{n}", sis, "active", 1),), "registered"
+        )
         for n, sis in enumerate(ids, start=1)
     }
     return Snapshot(account_id=1, root_account_id=1, people=people)
