@@ -100,9 +100,48 @@ def main(out_dir: Path) -> int:
         shot("6-done")
         ctx.session.close()
         wizard.close()
+        main_window_shots(app, store, ctx.session.secrets, profile, out_dir)
     finally:
         env.stop()
     return 0
+
+
+def main_window_shots(
+    app: QApplication, store: ProfileStore, secrets: SecretStore, profile: object, out_dir: Path
+) -> None:
+    from canvas_wizard.ui.main_window import MainWindow
+    from canvas_wizard.ui.sync import approval
+
+    approval.ask_approval = lambda *args: True  # the screenshots show an approved run
+    window = MainWindow(store, secrets, profile)  # type: ignore[arg-type]
+    window.resize(1000, 760)
+    window.show()
+    tab = window.sync_tab
+
+    def shot(name: str) -> None:
+        for _ in range(5):
+            app.processEvents()
+        path = out_dir / f"main-{name}.png"
+        window.grab().save(str(path))
+        print(path)
+
+    tab.source.set_source(ROOT / "resources" / "sample-cloudwork-export.csv")
+    wait_until(app, lambda: tab.preview_button.isEnabled())
+    shot("1-source")
+    tab.preview_button.click()
+    wait_until(app, lambda: tab.last_preview is not None)
+    shot("2-preview")
+    tab.sync_button.click()
+    wait_until(app, lambda: tab.worker is not None and not tab.worker.running, timeout=60)
+    shot("3-progress")
+    window.tabs.setCurrentWidget(window.history_tab)
+    window.history_tab.refresh()
+    deadline = time.monotonic() + 1.0
+    while time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.02)
+    shot("4-history")
+    window.close()
 
 
 if __name__ == "__main__":

@@ -202,6 +202,8 @@ class HistoryView(QWidget):
         self.table.blockSignals(False)
         if not self.runs:
             self.details.setText("No runs yet: a preview or a sync appears here when it ends.")
+        elif keep is None or all(r.id != keep for r in self.runs):
+            self.details.setText("Choose a run above to see what happened to each record.")
         rows = [i for i, r in enumerate(self.runs) if r.id == keep]
         if rows:
             self.table.blockSignals(True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QPushButton,
+    QSplitter,
     QStackedWidget,
     QTabWidget,
     QVBoxLayout,
@@ -59,7 +60,13 @@ class SyncTab(QWidget):
     def __init__(self, sync: ProfileSync, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.sync = sync
-        layout = QVBoxLayout(self)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        # The admin can give the results more room than the roster details: a splitter.
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        top = QWidget()
+        layout = QVBoxLayout(top)
+        layout.setContentsMargins(0, 0, 0, 0)
         self.source = SourcePanel()
         layout.addWidget(self.source)
 
@@ -89,6 +96,7 @@ class SyncTab(QWidget):
         self.status = StatusLine()
         layout.addWidget(self.status)
 
+        self.splitter.addWidget(top)
         self.stack = QStackedWidget()
         self.empty = plain_label(
             "Choose the roster export above, then click Preview to see exactly what would change. "
@@ -98,7 +106,11 @@ class SyncTab(QWidget):
         self.progress = ProgressView()
         for widget in (self.empty, self.plan_view, self.progress):
             self.stack.addWidget(widget)
-        layout.addWidget(self.stack, 1)
+        self.splitter.addWidget(self.stack)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setChildrenCollapsible(False)
+        outer.addWidget(self.splitter)
 
         self.worker: SyncWorker | None = None
         self.last_preview: SyncOutcome | None = None
@@ -382,7 +394,9 @@ class MainWindow(QMainWindow):
             return
         run = real[0]
         counts = ", ".join(
-            f"{n} {k}" for k, n in run.counts.items() if n and not k.startswith("action:")
+            f"{n} {'conflicts' if k == 'conflict' and n != 1 else k}"
+            for k, n in run.counts.items()
+            if n and not k.startswith("action:")
         )
         self.last_run.setText(
             f"Last sync: {run.started_at:%Y-%m-%d %H:%M} — {run.status}"

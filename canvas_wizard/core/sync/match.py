@@ -41,7 +41,10 @@ class MatchReport:
                 "Canvas compares SIS IDs exactly, so these people would be created again. Make "
                 "the SIS IDs in Cloudwork and Canvas the same format before syncing."
             )
-        if self.canvas_sis_ids >= MIN_CANVAS_SIS_IDS and self.share < LOW_MATCH_SHARE:
+        # A school's first sync into a Canvas holding a few SIS IDs matches little, and
+        # rightly so: only warn when Canvas holds about as many SIS IDs as the roster.
+        enough = max(MIN_CANVAS_SIS_IDS, self.roster_people * LOW_MATCH_SHARE)
+        if self.canvas_sis_ids >= enough and self.share < LOW_MATCH_SHARE:
             return (
                 f"Only {self.matched} of {self.roster_people} roster people ({self.share:.0%}) "
                 f"were found in Canvas by SIS ID, although Canvas has {self.canvas_sis_ids} users "

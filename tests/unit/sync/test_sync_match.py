@@ -47,3 +47,11 @@ def test_low_match_with_many_canvas_ids_warns():
 def test_a_new_canvas_with_few_ids_does_not_warn():
     report = match_report(_roster("S1", "S2"), _snapshot("T1"))
     assert report.format_warning == ""
+
+
+def test_a_first_sync_into_a_canvas_with_a_few_ids_does_not_warn():
+    """The demo: 71 roster people, 14 SIS IDs in Canvas, 12 of them matching."""
+    roster = _roster(*[f"S{n}" for n in range(71)])
+    report = match_report(roster, _snapshot(*[f"S{n}" for n in range(12)], "T1", "T2"))
+    assert report.matched == 12
+    assert report.format_warning == ""
