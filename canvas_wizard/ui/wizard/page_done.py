@@ -51,8 +51,8 @@ class DonePage(WizardPage):
         for key, value in values.items():
             self.fields[key].setText(value)
         self.next_steps.setText(
-            "Next: preview the first sync of your Cloudwork export. Nothing is written to Canvas "
-            "by a preview. For now the sync runs from the command line:\n"
-            f'    canvas-wizard sync {profile.name} --source "<export file>" --dry-run\n'
-            "then the same without --dry-run to write."
+            "Next: click Finish. The main window opens: choose your Cloudwork export and click "
+            "Preview to see exactly what would change. Nothing is written to Canvas until you "
+            "click Sync now. (Scheduled resyncs use the command line: canvas-wizard sync "
+            f"{profile.name} --source FILE.)"
         )
