@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import ssl
 import string
 import threading
 import time
@@ -22,6 +23,7 @@ from canvas_wizard.sandbox import (
     sis_import,
 )
 from canvas_wizard.sandbox.consent import submit_consent
+from canvas_wizard.sandbox.faults import Faults
 from canvas_wizard.sandbox.seed import seed_northfield
 from canvas_wizard.sandbox.server import Route, _Server, jittered, make_server
 from canvas_wizard.sandbox.state import GLOBAL_ID_BASE, DeveloperKey, SandboxState
@@ -49,6 +51,7 @@ class SandboxCanvas:
         access_token_ttl: float = 3600.0,
         host: str = "127.0.0.1",
         port: int = 0,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.state = SandboxState()
         if seed:
@@ -59,6 +62,10 @@ class SandboxCanvas:
         self.access_token_ttl = access_token_ttl
         #: Pause per SIS row / report step, so progress can be watched (the demo's latency).
         self.job_step_delay = latency / 5
+        #: Injected failures (the chaos tests); None serves every request normally.
+        self.faults: Faults | None = None
+        #: Serve HTTPS with this context (its certificate chain is the test's to make).
+        self.ssl_context = ssl_context
         self.routes: list[Route] = [
             *oauth.ROUTES,
             *api_accounts.ROUTES,
@@ -95,7 +102,12 @@ class SandboxCanvas:
         server = make_server(self, self._host, self._port)
         host, port = str(server.server_address[0]), int(server.server_address[1])
         shown = f"[{host}]" if ":" in host else host
-        self._url = f"http://{shown}:{port}"
+        if self.ssl_context is not None:
+            # Sockets are wrapped per connection (in the handler thread), so a client
+            # that never finishes its TLS handshake cannot stall the accept loop.
+            server.ssl_context = self.ssl_context
+        scheme = "https" if self.ssl_context is not None else "http"
+        self._url = f"{scheme}://{shown}:{port}"
         self._server = server
         self._thread = threading.Thread(
             target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
@@ -198,6 +210,8 @@ class SandboxCanvas:
 
     def start_job(self, target: Callable[..., Any], *args: Any) -> None:
         """Run a background job (SIS import, report) on a daemon thread."""
+        if self.faults is not None:
+            target = self.faults.job(target)
         job = threading.Thread(target=target, args=args, daemon=True)
         self._jobs = [j for j in self._jobs if j.is_alive()]
         self._jobs.append(job)

@@ -15,6 +15,8 @@ import logging
 import random
 import re
 import socket
+import ssl
+import struct
 import threading
 import time
 import uuid
@@ -24,6 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from canvas_wizard.sandbox.faults import DropConnection
 from canvas_wizard.sandbox.http import (
     ApiError,
     Request,
@@ -127,6 +130,8 @@ _CATCH_ALL = Route("*", re.compile(r"^/api/"), _no_such_route, api=True, needs_u
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     app: SandboxCanvas
+    #: Set for HTTPS; the handshake happens on the handler's first read, in its thread.
+    ssl_context: ssl.SSLContext | None = None
 
     def __init__(self, address: tuple[str, int], app: SandboxCanvas, family: int) -> None:
         self.address_family = family
@@ -134,6 +139,14 @@ class _Server(ThreadingHTTPServer):
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
         super().__init__(address, _Handler)
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        conn, address = super().get_request()
+        if self.ssl_context is not None:
+            conn = self.ssl_context.wrap_socket(
+                conn, server_side=True, do_handshake_on_connect=False
+            )
+        return conn, address
 
     def track(self, conn: socket.socket, live: bool) -> None:
         with self._open_lock:
@@ -165,6 +178,13 @@ class _Handler(BaseHTTPRequestHandler):
     def setup(self) -> None:
         super().setup()
         self.server.track(self.connection, True)
+
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except (ssl.SSLError, ConnectionError):
+            # A client refusing our certificate (the TLS tests) or hanging up: not news.
+            self.close_connection = True
 
     def finish(self) -> None:
         try:
@@ -224,9 +244,30 @@ class _Handler(BaseHTTPRequestHandler):
             return
         app = self.server.app
         app.count_request(request.method)
-        response = self._handle(app, request)
+        try:
+            response = self._faulty(app, request)
+        except DropConnection:
+            self._drop_connection()
+            return
         response.headers.append(("X-Request-Context-Id", str(uuid.uuid4())))
         self._send(response)
+
+    def _faulty(self, app: SandboxCanvas, request: Request) -> Response:
+        """``_handle``, with the test's injected faults (sandbox/faults.py) around it."""
+        faults = app.faults
+        if faults is None:
+            return self._handle(app, request)
+        injected = faults.before(app, request)
+        if injected is not None:
+            return injected
+        return faults.after(request, self._handle(app, request))
+
+    def _drop_connection(self) -> None:
+        # No answer at all; a zero linger makes close() send a reset, as a dying
+        # load balancer does, instead of a polite FIN.
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 
     def _handle(self, app: SandboxCanvas, request: Request) -> Response:
         found: tuple[Route, dict[str, str]] | None = None

@@ -34,7 +34,7 @@ from canvas_wizard.ui.sync.results_table import (
     report_for,
 )
 from canvas_wizard.ui.tasks import run_in_background
-from canvas_wizard.ui.widgets import StatusLine, describe_error, plain_label
+from canvas_wizard.ui.widgets import StatusLine, describe_error, plain_label, plain_tooltip
 
 RUN_COLUMNS = ("Time", "Kind", "Method", "Result", "Who", "Records", "Approved")
 STATUS_TEXT: dict[RunStatus, str] = {
@@ -197,7 +197,7 @@ class HistoryView(QWidget):
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setData(_RUN_ROLE, run.id)
-                item.setToolTip(text)
+                item.setToolTip(plain_tooltip(text))
                 self.table.setItem(row, column, item)
         self.table.blockSignals(False)
         if not self.runs:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from typing import ClassVar
 
 from PySide6.QtCore import Qt, Signal
@@ -72,6 +73,12 @@ class StatusLine(QWidget):
 
     def show_error(self, error: BaseException) -> None:
         self.show_status("error", describe_error(error))
+
+
+def plain_tooltip(text: str) -> str:
+    """Tooltip markup that shows ``text`` exactly: Qt renders HTML-looking tooltips as rich
+    text, so names from a file or from Canvas are escaped and wrapped."""
+    return f"<p style='white-space:pre-wrap'>{html.escape(text)}</p>" if text else ""
 
 
 def describe_error(error: BaseException) -> str:

@@ -132,6 +132,12 @@ class CanvasClient:
     ) -> Any:
         return json_of(self.request("POST", path, params=params, data=data, files=files))
 
+    def post_idempotent(
+        self, path: str, data: Any = None, params: Mapping[str, Any] | None = None
+    ) -> Any:
+        """A POST that is safe to repeat (e.g. starting a report): retried like a GET."""
+        return json_of(self.request("POST", path, data=data, params=params, idempotent=True))
+
     def put(self, path: str, data: Any = None, params: Mapping[str, Any] | None = None) -> Any:
         return json_of(self.request("PUT", path, params=params, data=data))
 

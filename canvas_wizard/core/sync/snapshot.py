@@ -225,7 +225,9 @@ def _read_by_report(
     sleep: Callable[[float], None],
 ) -> Snapshot:
     base = f"/api/v1/accounts/{account_id}/reports/provisioning_csv"
-    started = client.post(
+    # Starting a report twice does no harm, so a 5xx or a lost answer may be retried:
+    # a short Canvas hiccup must not stop a nightly sync.
+    started = client.post_idempotent(
         base,
         data={
             "parameters[users]": "true",

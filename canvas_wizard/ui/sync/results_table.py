@@ -39,7 +39,7 @@ from canvas_wizard.core.sync.outcome import OutcomeStatus, RecordOutcome
 from canvas_wizard.core.sync.report import SyncReport, write_report_csv
 from canvas_wizard.core.sync.service import SyncOutcome
 from canvas_wizard.ui.tasks import Task, run_in_background
-from canvas_wizard.ui.widgets import describe_error, plain_label
+from canvas_wizard.ui.widgets import describe_error, plain_label, plain_tooltip
 
 COLUMNS = ("Status", "Action", "Record", "Key", "Name", "Message")
 #: Statuses offered in the filter, most urgent first.
@@ -233,7 +233,8 @@ class OutcomeModel(QAbstractTableModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             o = self._rows[index.row()]
             cells = (o.status.value, o.action.value, o.record, o.key, o.name, o.message)
-            return cells[index.column()]
+            text = cells[index.column()]
+            return plain_tooltip(text) if role == Qt.ItemDataRole.ToolTipRole else text
         return None
 
     def headerData(
