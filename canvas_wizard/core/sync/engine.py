@@ -48,6 +48,7 @@ from canvas_wizard.core.sync.outcome import (
 from canvas_wizard.core.sync.plan import plan_sync
 from canvas_wizard.core.sync.report import SyncReport
 from canvas_wizard.core.sync.rest_apply import RestApplier, planned_outcome
+from canvas_wizard.core.sync.sis_apply import SisImportApplier
 from canvas_wizard.core.sync.snapshot import SnapshotCancelled, read_snapshot
 
 OK, FAILED_RECORDS, HELD, CANCELLED, INPUT_ERROR = (
@@ -112,7 +113,10 @@ class SyncRun:
         self.method = method
         self.dry_run = dry_run
         self.approve_limits = approve_limits
-        self.prefer_report = prefer_report
+        # A SIS Import given a SIS ID that a *deleted* login holds revives that login and
+        # renames its user: the planner must see deleted logins, which only the
+        # provisioning report shows (SIS Imports run on root accounts, where it exists).
+        self.prefer_report = prefer_report or isinstance(self.applier, SisImportApplier)
         self.skip_bad_rows = skip_bad_rows
         self.verify = verify
         self.progress = progress or _no_progress

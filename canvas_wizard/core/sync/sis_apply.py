@@ -240,6 +240,14 @@ class SisImportApplier:
     def apply(
         self, plan: Plan, snapshot: Snapshot, *, progress: ProgressCallback, cancel: CancelToken
     ) -> list[RecordOutcome]:
+        if snapshot.source != "report":
+            # Only the provisioning report shows deleted logins; without them a row could
+            # revive a deleted login that holds a roster SIS ID and rename its user.
+            raise WizardError(
+                "A SIS Import needs Canvas read with the provisioning report, which shows "
+                "deleted logins; this run read Canvas page by page.",
+                hint="This is a bug in the app: please save a support bundle and report it.",
+            )
         people, links, settled = build_rows(plan, snapshot)
         rows = people + links
         if not rows:

@@ -85,7 +85,8 @@ def snapshot_of(canvas: SandboxCanvas) -> Snapshot:
             for link in state.observer_links.values()
             if link.workflow_state == "active"
         }
-    return Snapshot(account_id=1, root_account_id=1, people=people, links=links)
+    # Deleted logins included, as the provisioning report shows them: "report".
+    return Snapshot(account_id=1, root_account_id=1, people=people, links=links, source="report")
 
 
 @pytest.fixture
