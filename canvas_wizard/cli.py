@@ -23,6 +23,7 @@ from canvas_wizard.core.auth import DEFAULT_REDIRECT_PORT, OAuthError, redirect_
 from canvas_wizard.core.canvas import AccountNode, check_sync_permissions
 from canvas_wizard.core.errors import UsageError, WizardError
 from canvas_wizard.core.paths import AppPaths, app_paths
+from canvas_wizard.core.settings import load_settings_or_defaults
 from canvas_wizard.core.setup import SetupSession, developer_key_values
 from canvas_wizard.core.store import Profile, ProfileStore, SecretKind, SecretStore
 
@@ -80,7 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("name")
     add.add_argument("--canvas-url", required=True)
     add.add_argument("--client-id", required=True)
-    add.add_argument("--redirect-port", type=int, default=DEFAULT_REDIRECT_PORT)
+    add.add_argument(
+        "--redirect-port",
+        type=int,
+        default=None,
+        help=f"the loopback port for signing in (default: Settings, else {DEFAULT_REDIRECT_PORT})",
+    )
     add.add_argument(
         "--client-secret-stdin",
         action="store_true",
@@ -259,7 +265,11 @@ def _profile(
             )
         secrets.check()
         profile = Profile(
-            name=args.name, canvas_url="", client_id="", redirect_port=args.redirect_port
+            name=args.name,
+            canvas_url="",
+            client_id="",
+            redirect_port=args.redirect_port
+            or load_settings_or_defaults(store.paths)[0].redirect_port,
         )
         session = SetupSession(store, secrets, profile)
         try:
