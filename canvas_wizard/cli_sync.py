@@ -45,6 +45,12 @@ def add_sync_commands(sub: Any) -> None:
         help="approve this run although it goes over a safety limit (after reviewing a --dry-run)",
     )
     sync.add_argument(
+        "--approve",
+        metavar="FINGERPRINT",
+        help="approve only the plan a --dry-run showed with this fingerprint (safest for "
+        "a held run: if the plan changed since, it is held again)",
+    )
+    sync.add_argument(
         "--suspend-missing",
         action="store_true",
         help="suspend Canvas people with an SIS ID who are no longer in the roster",
@@ -95,10 +101,16 @@ def run_sync_command(args: argparse.Namespace, paths: AppPaths, out: TextIO) -> 
         format=None if args.format == "auto" else RosterFormat(args.format),
         method=args.method,
         dry_run=args.dry_run,
-        approve=args.approve_limits,
+        approve=args.approve or args.approve_limits,
         options=SyncOptions(suspend_missing=args.suspend_missing),
         skip_bad_rows=args.skip_bad_rows,
     )
+    if args.approve_limits and not args.approve and not args.dry_run:
+        print(
+            "Note: --approve-limits approves whatever this run plans. To approve only the plan "
+            "you reviewed, use --approve FINGERPRINT from its --dry-run.",
+            file=sys.stderr,
+        )
     sync = ProfileSync(paths, SecretStore(session_only=args.session_only), profile)
     try:
         outcome = _run_in_foreground(sync, request)
@@ -158,6 +170,7 @@ def _print_result(
             "counts": report.counts_by_status(),
             "actions": report.counts_by_action(),
             "limit_breaches": [str(b) for b in result.breaches],
+            "plan_fingerprint": result.plan.fingerprint() if result.plan else None,
             "report": report_path,
             "match": None
             if outcome.match is None
@@ -185,9 +198,10 @@ def _print_result(
     for record in report.outcomes:
         if record.status in (OutcomeStatus.FAILED, OutcomeStatus.CONFLICT):
             print(f"{record.status.value}: {record.key} {record.name}: {record.message}", file=out)
-    if result.status == "held":
+    if result.status == "held" and result.plan is not None:
         print(
-            "Nothing was written. Review with --dry-run, then rerun with --approve-limits.",
+            "Nothing was written. Review the plan (--dry-run --report FILE.csv), then approve "
+            f"exactly this plan with: --approve {result.plan.fingerprint()}",
             file=out,
         )
 

@@ -111,10 +111,15 @@ class SetupSession:
             # Never saved yet: name the setup after the school's Canvas.
             self.profile.name = self._unique_name(suggested_profile_name(site.url))
         if site.url != self.profile.canvas_url:
+            previous = self.profile.canvas_url
             self.profile.canvas_url = site.url
             # A different Canvas invalidates whatever was connected before.
             self.profile.account = None
             self.profile.signed_in_as = None
+            if previous:
+                # The old Canvas's key and tokens must never be sent to the new one.
+                self.profile.client_id = ""
+                self.secrets.forget_all(self.profile)
         self.save()
         return site.url
 
@@ -135,6 +140,12 @@ class SetupSession:
                 "The Client Secret is empty.",
                 hint="In Developer Keys, click Show Key under Details and copy the whole key.",
             )
+        if self.profile.client_id and client_id != self.profile.client_id:
+            # Tokens belong to the key they were issued to: sign in again with the new one.
+            self.secrets.delete(self.profile, SecretKind.ACCESS_TOKEN)
+            self.secrets.delete(self.profile, SecretKind.REFRESH_TOKEN)
+            self.profile.signed_in_as = None
+            self.profile.account = None
         self.profile.client_id = client_id
         self.save()
         self.secrets.set(self.profile, SecretKind.CLIENT_SECRET, client_secret)

@@ -244,3 +244,29 @@ def test_sync_from_the_command_line_preview_write_resync_history(canvas: Sandbox
     history = json.loads(cli("history", "school", "--json").stdout)
     assert [h["dry_run"] for h in history] == [False, False, True]
     assert all(h["status"] in ("ok", "failed_records", "held") for h in history)
+
+
+def test_a_held_run_is_approved_only_for_the_plan_that_was_reviewed(canvas: SandboxCanvas):
+    from canvas_wizard.core.settings import AppSettings, save_settings
+    from canvas_wizard.core.sync import SafetyLimits
+
+    add_profile(canvas)
+    assert cli("authorize", "school").returncode == 0
+    assert cli("connect", "school", "--account", "1").returncode == 0
+    # No updates allowed without approval: the sample renames S1005.
+    save_settings(app_paths(), AppSettings(limits=SafetyLimits(max_change_count=0)))
+
+    held = cli("sync", "school", "--source", str(SAMPLE), "--json")
+    assert held.returncode == 3, held.stderr
+    fingerprint = json.loads(held.stdout)["plan_fingerprint"]
+    assert fingerprint and canvas.state.user_by_sis_id("S1040") is None
+
+    wrong = cli("sync", "school", "--source", str(SAMPLE), "--json", "--approve", "0" * 16)
+    assert wrong.returncode == 3, "another plan's approval does not count"
+    assert canvas.state.user_by_sis_id("S1040") is None
+
+    approved = cli("sync", "school", "--source", str(SAMPLE), "--json", "--approve", fingerprint)
+    assert approved.returncode == 1, approved.stderr  # the sample's conflicts remain
+    assert canvas.state.user_by_sis_id("S1005").name == "Isla Davies-Okafor"
+    history = json.loads(cli("history", "school", "--json").stdout)
+    assert history[0]["approved"] is True

@@ -326,6 +326,8 @@ class RosterBuilder:
                 roster.people[entry.sis_id] = entry.person
             elif entry.sis_id:
                 excluded[entry.sis_id] = (entry.file, entry.row)
+        roster.not_synced |= {sis for sis in excluded if sis and sis not in roster.people}
+        roster.not_synced |= {sis for sis in self._others if sis not in roster.people}
         links, problems = resolve_links(
             self._claims, roster, excluded=excluded, others=self._others
         )

@@ -86,6 +86,9 @@ class Roster:
     skipped: list[Skipped] = field(default_factory=list)
     #: SIS IDs the input says are gone (OneRoster delta tobedeleted, SIS status=deleted).
     removed: set[str] = field(default_factory=set)
+    #: SIS IDs that are in the input but not synced: staff rows (teachers, aides…) and rows
+    #: left out for problems. They are still in the school, so never "missing" from it.
+    not_synced: set[str] = field(default_factory=set)
     #: Which source column fed which field, e.g. {"sis_id": "SIS ID", "parent_1": "Parent 1"}:
     #: shown to the admin so a wrong guess can be corrected (see ColumnMapping).
     mapping: dict[str, str] = field(default_factory=dict)

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from canvas_wizard.core.canvas import CanvasClient, RequestStats
-from canvas_wizard.core.errors import WizardError
+from canvas_wizard.core.errors import AuthorizationNeeded, WizardError
 from canvas_wizard.core.roster import Role, Roster, read_roster
 from canvas_wizard.core.sync.limits import LimitBreach, check_limits
 from canvas_wizard.core.sync.model import (
@@ -116,6 +116,7 @@ class SyncRun:
         # A SIS Import given a SIS ID that a *deleted* login holds revives that login and
         # renames its user: the planner must see deleted logins, which only the
         # provisioning report shows (SIS Imports run on root accounts, where it exists).
+        self._unverified = ""
         self.prefer_report = prefer_report or isinstance(self.applier, SisImportApplier)
         self.skip_bad_rows = skip_bad_rows
         self.verify = verify
@@ -191,7 +192,20 @@ class SyncRun:
 
         # 4. apply
         self.progress(Progress(Phase.APPLY, 0, plan.writes(), "Writing to Canvas"))
-        outcomes = self.applier.apply(plan, snapshot, progress=self.progress, cancel=self.cancel)
+        try:
+            outcomes = self.applier.apply(
+                plan, snapshot, progress=self.progress, cancel=self.cancel
+            )
+        except AuthorizationNeeded:
+            raise
+        except WizardError as exc:
+            # Some writes may have happened: say so for every record, never "nothing".
+            why = (
+                f"Not confirmed: writing stopped ({exc.message}). Run the sync again: it "
+                "finishes what is missing and never writes anything twice."
+            )
+            self.report.outcomes = _as_planned(plan, snapshot, OutcomeStatus.FAILED, why)
+            return self._end(FAILED_RECORDS, f"Writing to Canvas stopped: {exc}", **done)
         if self.cancel.cancelled:
             self.report.cancelled = True
             self.report.outcomes = outcomes
@@ -202,9 +216,19 @@ class SyncRun:
             outcomes = self._verify(roster, outcomes)
         self.report.outcomes = outcomes
         failed = sum(1 for o in outcomes if o.status is OutcomeStatus.FAILED)
+        unchecked = (
+            f" The check afterwards could not read Canvas ({self._unverified}): run the sync "
+            "again to confirm."
+            if self._unverified
+            else ""
+        )
         if failed:
-            return self._end(FAILED_RECORDS, f"{failed} record(s) failed; see the report.", **done)
-        return self._end(OK, f"Sync finished: {plan.writes()} change(s) planned.", **done)
+            return self._end(
+                FAILED_RECORDS, f"{failed} record(s) failed; see the report.{unchecked}", **done
+            )
+        return self._end(
+            OK, f"Sync finished: {plan.writes()} change(s) planned.{unchecked}", **done
+        )
 
     def _snapshot(self, roster: Roster) -> Snapshot:
         # Logins are read in full for the roster's people (and the removed ones); when
@@ -235,6 +259,11 @@ class SyncRun:
         try:
             after = self._snapshot(roster)
         except SnapshotCancelled:
+            return outcomes
+        except WizardError as exc:
+            # The writes happened; only the check failed. Keep what we know.
+            self._unverified = exc.message
+            self.report.notes.append(f"Written, but not checked afterwards: {exc.message}")
             return outcomes
         again = plan_sync(roster, after, self.options)
         wants: dict[tuple[str, str], str] = {}

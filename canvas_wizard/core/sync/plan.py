@@ -254,8 +254,27 @@ class _Planner:
         consider_missing = (
             self.options.suspend_missing and self.snapshot.complete and self.roster_complete
         )
+        not_synced = self.roster.not_synced
         for sis, holder in self.by_sis.items():
             if holder.deleted or sis in people:
+                continue
+            if sis in not_synced and sis not in removed:
+                if consider_missing:
+                    canvas = holder.person
+                    out.append(
+                        PersonAction(
+                            ActionKind.SKIP,
+                            sis,
+                            None,
+                            canvas.id,
+                            (),
+                            f'Not suspended: Canvas user "{canvas.name}" (id {canvas.id}) is in '
+                            "the roster on a row that is not synced (staff, or a row with "
+                            "problems), so they have not left the school.",
+                            None,
+                            holder.login.id,
+                        )
+                    )
                 continue
             was_removed = sis in removed
             if not (was_removed or consider_missing):

@@ -323,10 +323,11 @@ class _Run:
             )
         if "sis_user_id" in taken:
             parts.append(
-                f"SIS ID {action.sis_id} is already in use in Canvas, most likely by a deleted "
-                "login (Canvas keeps SIS IDs on deleted logins and does not show them). If it "
-                "is the same person, restore that login in Canvas; if not, remove the SIS ID "
-                "from the deleted login."
+                f"SIS ID {action.sis_id} is already in use in Canvas by a login this app could "
+                "not see: a user in another sub-account of your school, or a deleted login "
+                "(Canvas keeps SIS IDs on deleted logins). Search the root account for it (Admin "
+                "> People, or SIS Import history). If it is the same person, restore or move "
+                "that user; if not, remove the SIS ID from the other login."
             )
         if parts:
             parts.append("Nothing was changed for this person; run the sync again afterwards.")

@@ -388,12 +388,13 @@ class SisImportApplier:
                 return _outcome(row, OutcomeStatus.FAILED, f"Canvas said: {message}")
         if state == "aborted":
             return _outcome(row, OutcomeStatus.NOT_RUN, _ABORTED)
-        if state == "failed":
+        if state in ("failed", "failed_with_messages"):
+            # Canvas's sis_batch.rb: both mean the import did not finish.
             why = "; ".join(loose) or "no reason given"
             return _outcome(
                 row, OutcomeStatus.FAILED, f"The SIS Import failed in Canvas ({why}). {_MAYBE}"
             )
-        if state in ("imported", "imported_with_messages", "failed_with_messages"):
+        if state in ("imported", "imported_with_messages"):
             return _outcome(row, OutcomeStatus.DONE, _DONE[row.action])
         return _outcome(row, OutcomeStatus.FAILED, f"The SIS Import ended as '{state}'. {_MAYBE}")
 

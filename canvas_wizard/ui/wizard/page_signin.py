@@ -94,6 +94,10 @@ class SignInPage(WizardPage):
     # -- QWizardPage ------------------------------------------------------------
     def initializePage(self) -> None:
         profile = self.ctx.session.profile
+        if not profile.signed_in_as:
+            # The address or the key changed since: that sign-in no longer counts.
+            self.signed_in = None
+            self.status.clear()
         if self.signed_in is None and profile.signed_in_as:
             self.status.show_status("ok", f"Signed in as {profile.signed_in_as}")
 

@@ -273,3 +273,40 @@ def test_suspended_login_of_an_active_person_is_reactivated(world) -> None:
     assert got.kind is K.UPDATE
     assert got.changes == (FieldChange("status", "suspended", "active"),)
     assert action(world.plan(reactivate_suspended=False), "S1").kind is K.UNCHANGED
+
+
+def test_suspend_missing_never_suspends_staff_or_rows_left_out_for_problems(tmp_path):
+    """A teacher in the export, or a student whose row had an error, has not left the school."""
+    from canvas_wizard.core.roster import read_roster
+    from canvas_wizard.core.sync import ActionKind, SyncOptions, plan_sync
+    from canvas_wizard.core.sync.model import CanvasLogin, CanvasPerson, Snapshot
+
+    export = tmp_path / "export.csv"
+    export.write_text(
+        "SIS ID,Full Name,Default Email,Username,Role\n"
+        "S1,Ann One,,ann.one,Student\n"
+        "T9,Tess Teacher,,tess.t,Teacher\n"
+        "S2,,,bob.two,Student\n",  # no name: left out with a problem
+        encoding="utf-8",
+    )
+    roster = read_roster(export)
+    assert "S2" not in roster.people and roster.errors
+    assert {"T9", "S2"} <= roster.not_synced
+
+    def person(n: int, sis: str) -> CanvasPerson:
+        return CanvasPerson(
+            n, f"P{n}", None, (CanvasLogin(n, f"u{n}", sis, "active", 1),), "registered"
+        )
+
+    snapshot = Snapshot(
+        account_id=1,
+        root_account_id=1,
+        people={1: person(1, "S1"), 2: person(2, "T9"), 3: person(3, "S2"), 4: person(4, "S3")},
+    )
+    plan = plan_sync(roster, snapshot, SyncOptions(suspend_missing=True))
+    kinds = {p.sis_id: p.kind for p in plan.people}
+    assert kinds["T9"] is ActionKind.SKIP
+    assert kinds["S2"] is ActionKind.SKIP
+    assert kinds["S3"] is ActionKind.SUSPEND  # really gone from the export
+    reason = next(p.reason for p in plan.people if p.sis_id == "T9")
+    assert reason.startswith("Not suspended")
