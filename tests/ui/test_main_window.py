@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from PySide6.QtWidgets import QWidget
+
 from canvas_wizard.core.store import SecretKind
 from canvas_wizard.ui import main_window as main_window_module
 from canvas_wizard.ui.main_window import MainWindow
@@ -88,3 +90,52 @@ def test_sign_out_revokes_and_forgets(qtbot, window, connected, monkeypatch):
     assert tab.status.kind == "ok", tab.status.text()
     assert all(secrets.get(connected.profile, kind) is None for kind in SecretKind)
     assert tab.user_label.text() == "not signed in"
+
+
+def test_every_input_in_the_main_window_has_an_accessible_name(qtbot, window):
+    from PySide6.QtWidgets import (
+        QAbstractButton,
+        QAbstractItemView,
+        QAbstractSpinBox,
+        QComboBox,
+        QLineEdit,
+        QMenuBar,
+        QTabBar,
+    )
+
+    unnamed = []
+    checked = 0
+    for widget in window.findChildren(QWidget):
+        if not isinstance(
+            widget, QLineEdit | QAbstractButton | QAbstractSpinBox | QComboBox | QAbstractItemView
+        ):
+            continue
+        parent = widget.parent()
+        ancestors = []
+        node = parent
+        while node is not None:
+            ancestors.append(node)
+            node = node.parent()
+        if (
+            any(
+                isinstance(
+                    a,
+                    QAbstractSpinBox
+                    | QComboBox
+                    | QLineEdit
+                    | QAbstractItemView
+                    | QTabBar
+                    | QMenuBar,
+                )
+                for a in ancestors
+            )
+            or widget.window() is not window
+        ):
+            continue  # parts of a named widget (popups, editors, clear buttons, menu arrows)
+        checked += 1
+        if isinstance(widget, QAbstractButton) and widget.text().strip("&. …"):
+            continue  # a button's own text is its name
+        if not widget.accessibleName():
+            unnamed.append(f"{type(widget).__name__} in {type(parent).__name__}")
+    assert checked >= 20, "the walk found the window's inputs"
+    assert unnamed == [], unnamed
