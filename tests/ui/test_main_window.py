@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from PySide6.QtWidgets import QWidget
 
 from canvas_wizard.core.store import SecretKind

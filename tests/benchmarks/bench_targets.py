@@ -1,0 +1,254 @@
+"""The issue's targets, checked against one run's figures, and the table printed at the end."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+HANDFUL_OF_403S = 5
+
+# Why a target can be missed, and what would close it: printed only when it is missed.
+WHY = {
+    "bound": "8 requests in flight (the client's cap) where 11 fit gives 1.25× at best; the rest "
+    "is the sandbox's own CPU per request (its state is scanned, not indexed: mean response "
+    "time above the configured latency). Closer: index the sandbox; let the gate go to 10.",
+    "conc1": "the concurrency-1 figure is a scaled sample; see its measured time.",
+    "plan": "the planner is CPU-bound Python; a loaded machine slows it in proportion.",
+    "memory": "the roster (frozen dataclasses) and the snapshot are both held while planning.",
+    "ui": "mid-sync gaps are the GUI thread waiting for the interpreter lock behind the "
+    "sync's 8 worker threads (Python hands it over every 5 ms); with "
+    "sys.setswitchinterval(0.001) they went away in a trial, leaving one gap as the "
+    "results of all records are shown at the end. Closer: a 1 ms switch interval in the "
+    "GUI app; fill the results table in chunks.",
+    "startup": "Qt and the demo sandbox are imported before the first window.",
+}
+
+
+@dataclass
+class Target:
+    item: str
+    what: str
+    figure: str
+    target: str
+    met: bool | None  # None: a figure to report, no target
+    note: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _check(
+    item: str, what: str, figure: str, target: str, met: bool | None, why: str = ""
+) -> Target:
+    return Target(item, what, figure, target, met, "" if met in (True, None) else WHY.get(why, ""))
+
+
+def evaluate(r: dict[str, Any]) -> list[Target]:
+    out: list[Target] = []
+    if "sync" in r:
+        s = r["sync"]
+        api, one, bound = s["initial_api"], s["initial_api_concurrency_1"], s["lower_bound"]
+        ratio = api["wall_s"] / one["wall_s"] if one["wall_s"] else 0.0
+        multiple = api["wall_s"] / bound["bound_s"] if bound["bound_s"] else 0.0
+        out += [
+            _check(
+                "1",
+                "initial API sync vs concurrency 1",
+                f"1/{1 / ratio:.1f}" if ratio else "-",
+                "≤ 1/6",
+                bool(ratio) and ratio <= 1 / 6,
+                "conc1",
+            ),
+            _check(
+                "1",
+                "initial API sync vs throttle's lower bound",
+                f"{multiple:.2f}×",
+                "≤ 1.5×",
+                multiple <= 1.5,
+                "bound",
+            ),
+            _check(
+                "1",
+                "records failed (API)",
+                str(api["records_failed"]),
+                "0",
+                api["records_failed"] == 0,
+            ),
+            _check(
+                "1",
+                "403s received (API)",
+                str(api["throttled_403"]),
+                f"≤ {HANDFUL_OF_403S}",
+                api["throttled_403"] <= HANDFUL_OF_403S,
+            ),
+        ]
+        same = s["resync_unchanged"]
+        share = same["requests"] / api["requests"] if api["requests"] else 0.0
+        out += [
+            _check("2", "resync unchanged: writes", str(same["writes"]), "0", same["writes"] == 0),
+            _check(
+                "2",
+                "resync unchanged: requests vs initial (root, report)",
+                f"{share:.2%}",
+                "≤ 2%",
+                share <= 0.02,
+            ),
+            _check(
+                "2",
+                "resync unchanged: time vs initial",
+                f"{same['wall_s'] / api['wall_s']:.2%}",
+                "-",
+                None,
+            ),
+        ]
+        sub = s["resync_unchanged_sub_account"]
+        out.append(
+            _check(
+                "2",
+                "resync unchanged, sub-account (REST): requests vs initial",
+                f"{sub['requests'] / api['requests']:.0%} ({sub['wall_s']:.0f} s)",
+                "report",
+                None,
+            )
+        )
+        changed = s["resync_changed"]
+        out.append(
+            _check(
+                "3",
+                "resync 1 % changed: writes = changed records",
+                f"{changed['writes']} = {changed['changed_records']}",
+                "equal",
+                changed["writes"] == changed["changed_records"] == changed["planned_writes"],
+            )
+        )
+    if "plan" in r:
+        p = r["plan"]
+        out += [
+            _check(
+                "4",
+                f"parse roster ({p['people']:,} people)",
+                f"{p['parse_s']:.2f} s",
+                "≤ 2 s",
+                p["parse_s"] <= 2,
+                "plan",
+            ),
+            _check("4", "plan", f"{p['plan_s']:.2f} s", "≤ 1 s", p["plan_s"] <= 1, "plan"),
+            _check(
+                "4",
+                "peak memory",
+                f"{p['peak_rss_mb']:.0f} MB",
+                "≤ 400 MB",
+                p["peak_rss_mb"] <= 400,
+                "memory",
+            ),
+        ]
+    if "ui" in r:
+        u = r["ui"]
+        out += [
+            _check(
+                "5",
+                "longest GUI-thread gap during sync",
+                f"{u['longest_gap_ms']:.0f} ms",
+                "≤ 50 ms",
+                u["longest_gap_ms"] <= 50,
+                "ui",
+            ),
+            _check(
+                "5",
+                "progress signals reaching the UI",
+                f"{u['progress_signals_per_s']}/s",
+                "-",
+                None,
+            ),
+        ]
+    if "startup" in r:
+        st = r["startup"]
+        out += [
+            _check(
+                "6",
+                "start-up to first window (median)",
+                f"{st['median_s']:.2f} s",
+                "≤ 1.5 s",
+                st["median_s"] <= 1.5,
+                "startup",
+            ),
+            _check(
+                "6",
+                "Qt modules imported by the core",
+                str(len(st["qt_modules_loaded_by_core"])),
+                "0",
+                not st["qt_modules_loaded_by_core"],
+            ),
+        ]
+    return out
+
+
+def _sync_table(s: dict[str, Any]) -> list[str]:
+    bound = s["lower_bound"]
+    rows = [
+        ("initial, API ×8", s["initial_api"]),
+        ("initial, API ×1 (scaled)", s["initial_api_concurrency_1"]),
+        ("initial, SIS Import", s["initial_sis_import"]),
+        ("resync, unchanged", s["resync_unchanged"]),
+        ("resync, unchanged, sub-acct (scaled)", s["resync_unchanged_sub_account"]),
+        ("resync, 1 % changed", s["resync_changed"]),
+    ]
+    lines = [
+        f"Sync of {s['school']}, latency {s['latency_s'] * 1000:.0f} ms",
+        f"{'run':38} {'wall s':>8} {'requests':>9} {'writes':>7} {'403s':>5} {'failed':>6} {'mean ms':>8} {'load':>10}",
+    ]
+    for label, f in rows:
+        load = "→".join(f"{x:.1f}" for x in f["load_1min"])
+        lines.append(
+            f"{label:38} {f['wall_s']:>8.1f} {f['requests']:>9.0f} {f['writes']:>7.0f} {f['throttled_403']:>5.0f} {f['records_failed']:>6} {f['mean_response_ms']:>8.1f} {load:>10}"
+        )
+    one = s["initial_api_concurrency_1"]
+    lines.append(
+        f"(×1 measured {one['measured_wall_s']:.1f} s on a {one['scaled_from_sample']:.0%} sample; sub-account likewise on its sample)"
+    )
+    lines.append(
+        f"Throttle's lower bound: {bound['bound_s']} s (in flight: {bound['in_flight_s']} s at {bound['fits_in_flight']} requests; "
+        f"outflow: {bound['outflow_s']} s); at the observed mean latency: {bound['bound_at_observed_latency_s']} s"
+    )
+    return lines
+
+
+def render(r: dict[str, Any]) -> str:
+    m = r["machine"]
+    lines = [
+        f"Machine: {m['nproc']} cores, {m['cpu']}, {m['ram_gb']} GB RAM; load at start {m['load_at_start']}; {m['when']}",
+        f"Sizes: {r['sizes']}; total {r['total_s']} s",
+        "",
+    ]
+    if "sync" in r:
+        lines += [*_sync_table(r["sync"]), ""]
+    if "plan" in r:
+        p = r["plan"]
+        lines += [
+            f"Planning {p['people']:,} people, {p['links']:,} links ({p['roster_mb']} MB roster, {p['changed_records']} changed): "
+            f"parse {p['parse_s']} s, report→snapshot {p['snapshot_from_report_s']} s, plan {p['plan_s']} s, peak {p['peak_rss_mb']} MB",
+            "",
+        ]
+    if "ui" in r:
+        u = r["ui"]
+        lines += [
+            f"UI ({u['window']}): {u['school']} at {u['latency_s'] * 1000:.0f} ms in {u['sync_s']} s; "
+            f"longest gap {u['longest_gap_ms']} ms, p99 {u['p99_gap_ms']} ms, {u['gaps_over_50ms']} gaps > 50 ms; "
+            f"{u['progress_signals_per_s']} progress signals/s; status {u['status']}",
+            "",
+        ]
+    if "startup" in r:
+        st = r["startup"]
+        lines += [
+            f'Start-up to "{st["first_window"]}": runs {st["runs_s"]} s; core: {st["core_modules_imported"]} modules in {st["core_import_s"]} s, Qt modules: {st["qt_modules_loaded_by_core"] or "none"}',
+            "",
+        ]
+    for name, error in r.get("errors", {}).items():
+        lines += [f"{name}: FAILED — {error}", ""]
+    lines.append(f"{'item':4} {'what':58} {'figure':>16} {'target':>9}  met")
+    for t in r["targets"]:
+        met = "-" if t["met"] is None else "yes" if t["met"] else "NO"
+        lines.append(f"{t['item']:4} {t['what']:58} {t['figure']:>16} {t['target']:>9}  {met}")
+        if t["note"]:
+            lines.append(f"     why: {t['note']}")
+    return "\n".join(lines)
