@@ -55,9 +55,11 @@ def _profile(url: str, token: str, home: Path) -> tuple[Any, Any, Any]:
 
 def measure(csv_path: Path, latency: float, timeout: float) -> dict[str, Any]:
     from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
-    from PySide6.QtWidgets import QApplication
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    from canvas_wizard.app import _application
+
+    # The app's own QApplication set-up (GC on the GUI thread, thread switching).
+    app = _application()
     gaps: list[float] = []
     gap_ends: list[float] = []  # seconds on ``clock`` when each gap ended
     progressed: list[float] = []
