@@ -260,6 +260,11 @@ class SyncRun:
             after = self._snapshot(roster)
         except SnapshotCancelled:
             return outcomes
+        except AuthorizationNeeded:
+            # Signing in again is the admin's next step (exit 4); what was written is kept
+            # in the report so the history still says it.
+            self.report.outcomes = outcomes
+            raise
         except WizardError as exc:
             # The writes happened; only the check failed. Keep what we know.
             self._unverified = exc.message

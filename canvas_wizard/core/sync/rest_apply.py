@@ -111,7 +111,7 @@ class RestApplier:
         *,
         concurrency: int = 8,
         reactivate_deleted: bool = False,
-        create_attempts: int = 3,
+        create_attempts: int = 5,
     ) -> None:
         self.client = client
         self.account_id = account_id
@@ -121,6 +121,9 @@ class RestApplier:
         #: login then revives that login (and its old user) instead of failing. Off by
         #: default: the planner treats such an SIS ID as a conflict for the admin.
         self.reactivate_deleted = reactivate_deleted
+        # Each failed attempt is followed by a SIS ID lookup (retried with back-off by the
+        # client), so five attempts ride out a few seconds of a flaky Canvas: at a 5 % error
+        # rate, three left about one create in 8,000 failing (seen in tests/chaos).
         self.create_attempts = max(1, create_attempts)
 
     def apply(

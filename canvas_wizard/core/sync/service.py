@@ -176,7 +176,11 @@ class ProfileSync:
             try:
                 result = run.run()
             except BaseException as exc:
-                history.finish_run(run_id, status="error", counts={}, error=str(exc))
+                # Whatever was written before the run stopped is still recorded.
+                history.add_outcomes(run_id, run.report.outcomes)
+                history.finish_run(
+                    run_id, status="error", counts=run.report.counts_by_status(), error=str(exc)
+                )
                 raise
             report = result.report
             history.add_outcomes(run_id, report.outcomes)
