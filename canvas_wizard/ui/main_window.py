@@ -192,7 +192,7 @@ class SyncTab(QWidget):
                 text += " Sync now will ask you to approve this run first."
             self.status.show_status(kind, text)
         else:
-            self.progress.show_outcome(outcome)
+            # The progress view follows this worker and shows the outcome itself.
             self.stack.setCurrentWidget(self.progress)
             if result.status == "held" and result.plan is not None:
                 self.status.show_status("info", result.message)
