@@ -25,32 +25,11 @@ from typing import Any
 
 from school import change_school, generate_school
 
+from canvas_wizard.sandbox.reports import OBSERVER_COLUMNS, USER_COLUMNS
+
 ROSTER = "district.csv"
 USERS = "provisioning_users.csv"
 OBSERVERS = "provisioning_observers.csv"
-USER_COLUMNS = [
-    "canvas_user_id",
-    "user_id",
-    "integration_id",
-    "authentication_provider_id",
-    "login_id",
-    "first_name",
-    "last_name",
-    "full_name",
-    "sortable_name",
-    "short_name",
-    "email",
-    "status",
-    "created_by_sis",
-]
-OBSERVER_COLUMNS = [
-    "canvas_observer_id",
-    "observer_id",
-    "canvas_student_id",
-    "student_id",
-    "status",
-    "created_by_sis",
-]
 
 
 def prepare(directory: Path, students: int, parents: int, links: int) -> dict[str, Any]:

@@ -12,13 +12,12 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from urllib.parse import parse_qs, urlsplit
 
 import requests
 from school import School
 
-from canvas_wizard.core.auth import build_authorize_request, exchange_code
 from canvas_wizard.sandbox import SandboxCanvas, SandboxState, ThrottleConfig
+from canvas_wizard.sandbox.signin import sign_in as sandbox_sign_in
 from canvas_wizard.sandbox.state import (
     ALL_PERMISSIONS,
     Account,
@@ -86,19 +85,7 @@ def bench_throttle(latency: float) -> ThrottleConfig:
 def sign_in(sandbox: SandboxCanvas, user_id: int, session: requests.Session) -> str:
     """An access token for ``user_id`` through the real authorization-code flow."""
     key = sandbox.add_developer_key(redirect_uris=[REDIRECT])
-    request = build_authorize_request(sandbox.url, key.client_id, REDIRECT)
-    location = sandbox.approve_consent(request.url, as_user_id=user_id)
-    code = parse_qs(urlsplit(location).query)["code"][0]
-    tokens = exchange_code(
-        session,
-        sandbox.url,
-        key.client_id,
-        key.client_secret,
-        code,
-        REDIRECT,
-        request.pkce.verifier,
-    )
-    return tokens.access_token
+    return sandbox_sign_in(sandbox, key, REDIRECT, as_user_id=user_id, session=session).access_token
 
 
 class CanvasControl:

@@ -17,12 +17,11 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 
-from canvas_wizard.core.auth import TokenManager, build_authorize_request, exchange_code
+from canvas_wizard.core.auth import TokenManager
 from canvas_wizard.core.auth.oauth import redirect_uri_for
 from canvas_wizard.core.canvas import CanvasClient
 from canvas_wizard.core.paths import AppPaths, app_paths
@@ -39,6 +38,7 @@ from canvas_wizard.core.sync.service import ProfileSync, SyncOutcome, SyncReques
 from canvas_wizard.demo import free_loopback_port
 from canvas_wizard.sandbox import DeveloperKey, SandboxCanvas
 from canvas_wizard.sandbox.server import Ctx, Route
+from canvas_wizard.sandbox.signin import sign_in as sandbox_sign_in
 from canvas_wizard.sandbox.throttle import ThrottleConfig
 
 ROOT = 1
@@ -144,21 +144,8 @@ def quick_sleep(seconds: float) -> None:
 def sign_in(
     canvas: SandboxCanvas, profile: Profile, key: DeveloperKey, secrets: SecretStore
 ) -> None:
-    redirect = redirect_uri_for(profile.redirect_port)
-    request = build_authorize_request(canvas.url, key.client_id, redirect)
-    location = canvas.approve_consent(request.url)
-    query = parse_qs(urlsplit(location).query)
-    assert query["state"] == [request.state]
     with requests.Session() as http:
-        tokens = exchange_code(
-            http,
-            canvas.url,
-            key.client_id,
-            key.client_secret,
-            query["code"][0],
-            redirect,
-            request.pkce.verifier,
-        )
+        tokens = sandbox_sign_in(canvas, key, redirect_uri_for(profile.redirect_port), session=http)
         TokenManager(profile, secrets, http).store(tokens)
 
 

@@ -112,20 +112,14 @@ class Connected:
 @pytest.fixture
 def connected(sandbox: SandboxCanvas) -> Connected:
     """A saved profile signed in to the sandbox and connected to its root account (no browser)."""
-    from urllib.parse import parse_qs, urlsplit
 
-    from canvas_wizard.core.auth import TokenManager, build_authorize_request, exchange_code
+    from canvas_wizard.core.auth import TokenManager
     from canvas_wizard.core.store import ConnectedAccount, SecretKind
+    from canvas_wizard.sandbox.signin import sign_in
 
     uri = redirect_uri_for(free_loopback_port())
     key = sandbox.add_developer_key(redirect_uris=[uri])
-    request = build_authorize_request(sandbox.url, key.client_id, uri)
-    location = sandbox.approve_consent(request.url)
-    code = parse_qs(urlsplit(location).query)["code"][0]
-    with requests.Session() as http:
-        tokens = exchange_code(
-            http, sandbox.url, key.client_id, key.client_secret, code, uri, request.pkce.verifier
-        )
+    tokens = sign_in(sandbox, key, uri)
     store = ProfileStore(app_paths().ensure())
     profile = Profile(name="school", canvas_url=sandbox.url, client_id=key.client_id)
     profile.account = ConnectedAccount(id=1, name="Northfield Academy Trust", is_root=True)

@@ -9,7 +9,6 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -368,7 +367,7 @@ def test_rate_meter_estimates_time_left_from_progress_over_time():
 
 
 def connected_sync(sandbox) -> Callable[[], object]:
-    from canvas_wizard.core.auth import TokenManager, build_authorize_request, exchange_code
+    from canvas_wizard.core.auth import TokenManager
     from canvas_wizard.core.paths import app_paths
     from canvas_wizard.core.store import (
         ConnectedAccount,
@@ -378,16 +377,13 @@ def connected_sync(sandbox) -> Callable[[], object]:
         SecretStore,
     )
     from canvas_wizard.core.sync.service import ProfileSync
+    from canvas_wizard.sandbox.signin import sign_in
 
     uri = "http://127.0.0.1:5/canvas/authorize"
     key = sandbox.add_developer_key(redirect_uris=[uri])
-    auth = build_authorize_request(sandbox.url, key.client_id, uri)
-    code = parse_qs(urlsplit(sandbox.approve_consent(auth.url)).query)["code"][0]
     paths = app_paths().ensure()
+    tokens = sign_in(sandbox, key, uri)
     with requests.Session() as http:
-        tokens = exchange_code(
-            http, sandbox.url, key.client_id, key.client_secret, code, uri, auth.pkce.verifier
-        )
         profile = Profile(
             name="school",
             canvas_url=sandbox.url,

@@ -7,17 +7,14 @@ the consent page as the admin, and the app's own exchange_code() gets the token.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import requests
 
-from canvas_wizard.core.auth import build_authorize_request
-from canvas_wizard.core.auth.oauth import exchange_code
 from canvas_wizard.core.canvas import CanvasClient
 from canvas_wizard.core.canvas.tokens import StaticToken
 from canvas_wizard.core.sync.model import CanvasLogin, CanvasPerson, Snapshot
 from canvas_wizard.sandbox import SandboxCanvas
+from canvas_wizard.sandbox.signin import sign_in
 
 REDIRECT = "http://127.0.0.1:57316/canvas/authorize"
 ALEX, SAM = 1, 2
@@ -31,20 +28,7 @@ def canvas() -> Iterator[SandboxCanvas]:
 
 def _client(canvas: SandboxCanvas, user_id: int) -> CanvasClient:
     key = canvas.add_developer_key(redirect_uris=[REDIRECT])
-    request = build_authorize_request(canvas.url, key.client_id, REDIRECT)
-    location = canvas.approve_consent(request.url, as_user_id=user_id)
-    query = parse_qs(urlsplit(location).query)
-    assert query["state"] == [request.state]
-    with requests.Session() as session:
-        tokens = exchange_code(
-            session,
-            canvas.url,
-            key.client_id,
-            key.client_secret,
-            query["code"][0],
-            REDIRECT,
-            request.pkce.verifier,
-        )
+    tokens = sign_in(canvas, key, REDIRECT, as_user_id=user_id)
     return CanvasClient(canvas.url, StaticToken(tokens.access_token))
 
 

@@ -1,7 +1,8 @@
 """Fixtures for sync tests: a seeded sandbox Canvas and signed-in CanvasClients.
 
 Signing in runs the real OAuth flow without a browser: the sandbox approves the
-consent page, and ``exchange_code`` trades the code for a token.
+consent page, and ``exchange_code`` trades the code for a token
+(``canvas_wizard.sandbox.signin``).
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ from collections.abc import Callable, Iterator
 import pytest
 import requests
 
-from canvas_wizard.core.auth import build_authorize_request, exchange_code
 from canvas_wizard.core.canvas import CanvasClient, StaticToken
 from canvas_wizard.core.roster import Link, Person, Role, Roster
 from canvas_wizard.sandbox import SandboxCanvas
+from canvas_wizard.sandbox.signin import sign_in as sandbox_sign_in
 
 REDIRECT = "http://127.0.0.1:8765/canvas/authorize"
 ALEX, SAM = 1, 2
@@ -37,19 +38,7 @@ def sign_in(canvas: SandboxCanvas) -> Iterator[SignIn]:
     http = requests.Session()
 
     def make(user_id: int = ALEX, session: requests.Session | None = None) -> CanvasClient:
-        request = build_authorize_request(canvas.url, key.client_id, REDIRECT)
-        location = canvas.approve_consent(request.url, as_user_id=user_id)
-        code = requests.utils.urlparse(location).query
-        params = dict(p.split("=", 1) for p in code.split("&"))
-        tokens = exchange_code(
-            http,
-            canvas.url,
-            key.client_id,
-            key.client_secret,
-            requests.utils.unquote(params["code"]),
-            REDIRECT,
-            request.pkce.verifier,
-        )
+        tokens = sandbox_sign_in(canvas, key, REDIRECT, as_user_id=user_id, session=http)
         client = CanvasClient(
             canvas.url, StaticToken(tokens.access_token), session=session, sleep=lambda _: None
         )

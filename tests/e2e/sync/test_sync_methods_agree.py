@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
-import requests
-
-from canvas_wizard.core.auth import build_authorize_request, exchange_code
 from canvas_wizard.core.canvas import CanvasClient, StaticToken
 from canvas_wizard.core.roster import read_roster
 from canvas_wizard.core.sync.engine import SyncRun
 from canvas_wizard.core.sync.sis_apply import SisImportApplier
 from canvas_wizard.sandbox import SandboxCanvas
+from canvas_wizard.sandbox.signin import sign_in
 
 SAMPLE = Path(__file__).resolve().parents[3] / "resources" / "sample-cloudwork-export.csv"
 REDIRECT = "http://127.0.0.1:8765/canvas/authorize"
@@ -20,18 +17,7 @@ REDIRECT = "http://127.0.0.1:8765/canvas/authorize"
 
 def _client(canvas: SandboxCanvas) -> CanvasClient:
     key = canvas.add_developer_key(redirect_uris=[REDIRECT])
-    request = build_authorize_request(canvas.url, key.client_id, REDIRECT)
-    code = parse_qs(urlsplit(canvas.approve_consent(request.url)).query)["code"][0]
-    with requests.Session() as http:
-        tokens = exchange_code(
-            http,
-            canvas.url,
-            key.client_id,
-            key.client_secret,
-            code,
-            REDIRECT,
-            request.pkce.verifier,
-        )
+    tokens = sign_in(canvas, key, REDIRECT)
     return CanvasClient(canvas.url, StaticToken(tokens.access_token), sleep=lambda _: None)
 
 
