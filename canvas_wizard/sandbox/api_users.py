@@ -6,6 +6,12 @@ so the caller needs login rights on the root; ``pseudonym[sis_user_id]`` is
 dropped without a word unless the caller may manage SIS data; a username is
 taken case-insensitively among live logins, a SIS ID exactly among *all* logins
 (a deleted login still holds its SIS ID).
+
+The new user is associated with the **root** account only, whatever account the
+call names: Canvas derives account associations from logins (made in the root)
+and enrolments (users_controller.rb ``create``, user.rb
+``update_account_associations``), so ``GET /accounts/:sub/users`` does not list
+an API-created user until they are enrolled there.
 """
 
 from __future__ import annotations
@@ -184,7 +190,8 @@ def create_user(ctx: Ctx) -> Response:
                 name=name,
                 sortable_name="",
                 short_name="",
-                home_account_id=account.id,
+                # Associated with the root only (see the module docstring).
+                home_account_id=root_id,
                 workflow_state="registered" if registered else "pre_registered",
             )
             state.users[user.id] = user

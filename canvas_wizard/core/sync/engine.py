@@ -244,6 +244,7 @@ class SyncRun:
             self.root_account_id,
             sis_ids=wanted,
             observer_sis_ids=parents,
+            lookup_sis_ids=set(roster.people) | parents,
             prefer_report=self.prefer_report,
             progress=self.progress,
             cancel=self.cancel,

@@ -6,6 +6,13 @@ Two paths give the same Snapshot (a test compares them):
   the users the roster cares about (``sis_ids``), and the observees of the
   parents (``observer_sis_ids``). Logins are read per user because the list
   shows one login only and not whether it is suspended.
+* **Sub-accounts** — Canvas associates a user created through the API with the
+  root account only (the login lives there), so the sub-account's list leaves out
+  such people until they are enrolled there — parents usually never are
+  (users_controller.rb ``create``; account reports and user lists go through
+  user_account_associations). The roster's SIS IDs the list does not show
+  (``lookup_sis_ids``) are looked up in the root (``sis_user_id:X``), one request
+  each, so what was created is found again by the check afterwards and next run.
 * **Provisioning report** (root accounts, ``prefer_report=True``) — one report
   with every login and observer link as CSV: a handful of requests however
   large the school, which keeps a no-change resync cheap.
@@ -33,11 +40,17 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlsplit
 
-from canvas_wizard.core.canvas import CanvasClient, CanvasError, CanvasNotFound
+from canvas_wizard.core.canvas import (
+    CanvasClient,
+    CanvasError,
+    CanvasNotFound,
+    CanvasPermissionError,
+)
 from canvas_wizard.core.canvas.transport import make_session
 from canvas_wizard.core.errors import WizardError
 from canvas_wizard.core.sync.model import LOGIN_ACTIVE, CanvasLogin, CanvasPerson, Snapshot
 from canvas_wizard.core.sync.outcome import CancelToken, Phase, Progress, ProgressCallback
+from canvas_wizard.core.sync.rest_apply import sis_path
 
 READ_WORKERS = 8
 REPORT_POLL_SECONDS = 1.0
@@ -63,6 +76,7 @@ def read_snapshot(
     *,
     sis_ids: set[str] | None = None,
     observer_sis_ids: set[str] | None = None,
+    lookup_sis_ids: set[str] | None = None,
     prefer_report: bool = False,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
@@ -73,6 +87,8 @@ def read_snapshot(
 
     ``sis_ids``: whose logins to read in full on the REST path (None: everyone's).
     ``observer_sis_ids``: whose observees to read (None: those of ``sis_ids``).
+    ``lookup_sis_ids``: on a sub-account, SIS IDs to look up in the root when the
+    account's list does not show them (see the module docstring).
     The report path reads everything regardless. Raises :class:`SnapshotCancelled`
     when ``cancel`` is set, and Canvas errors as the client raises them.
     """
@@ -83,7 +99,14 @@ def read_snapshot(
             client, account_id, root_account_id, report, token, report_poll, sleep
         )
     return _read_by_rest(
-        client, account_id, root_account_id, sis_ids, observer_sis_ids, report, token
+        client,
+        account_id,
+        root_account_id,
+        sis_ids,
+        observer_sis_ids,
+        lookup_sis_ids if account_id != root_account_id else None,
+        report,
+        token,
     )
 
 
@@ -101,6 +124,7 @@ def _read_by_rest(
     root_id: int,
     sis_ids: set[str] | None,
     observer_sis_ids: set[str] | None,
+    lookup_sis_ids: set[str] | None,
     progress: ProgressCallback,
     cancel: CancelToken,
 ) -> Snapshot:
@@ -113,6 +137,8 @@ def _read_by_rest(
             _check(cancel)
             progress(Progress(Phase.READ_CANVAS, len(listed), 0, "Reading Canvas users"))
     _check(cancel)
+    if lookup_sis_ids:
+        listed += _look_up_in_root(client, listed, lookup_sis_ids, progress, cancel)
 
     people: dict[int, CanvasPerson] = {}
     to_read: list[dict[str, Any]] = []
@@ -169,6 +195,43 @@ def _read_by_rest(
     return Snapshot(
         account_id=account_id, root_account_id=root_id, people=people, links=links, source="api"
     )
+
+
+def _look_up_in_root(
+    client: CanvasClient,
+    listed: list[dict[str, Any]],
+    wanted: set[str],
+    progress: ProgressCallback,
+    cancel: CancelToken,
+) -> list[dict[str, Any]]:
+    """Users holding ``wanted`` SIS IDs in the root that the sub-account's list left out."""
+    seen_ids = {int(item["id"]) for item in listed}
+    seen_sis = {str(item["sis_user_id"]) for item in listed if item.get("sis_user_id")}
+    missing = sorted(wanted - seen_sis)
+    done = 0
+
+    def look(sis: str) -> dict[str, Any] | None:
+        nonlocal done
+        if cancel.cancelled:
+            return None
+        try:
+            found = client.get(sis_path(sis))
+        except (CanvasNotFound, CanvasPermissionError):
+            # Not in Canvas, or held where the signed-in admin may not look: a create
+            # is then refused with "SIS ID already in use", which the applier explains.
+            found = None
+        done += 1  # only read for a progress bar
+        progress(Progress(Phase.READ_CANVAS, done, len(missing), "Looking up people in the root"))
+        return found if isinstance(found, dict) else None
+
+    out: list[dict[str, Any]] = []
+    with ThreadPoolExecutor(READ_WORKERS, thread_name_prefix="cw-lookup") as pool:
+        for found in pool.map(look, missing):
+            if found is not None and int(found["id"]) not in seen_ids:
+                seen_ids.add(int(found["id"]))
+                out.append(found)
+    _check(cancel)
+    return out
 
 
 def _person_from_listing(item: dict[str, Any], root_id: int) -> CanvasPerson:

@@ -31,13 +31,15 @@ def test_create_in_a_sub_account_makes_the_login_in_the_root(canvas, alex):
     state = canvas.state
     user = state.user_by_sis_id("S1010")
     assert user is not None and user.id == body["id"]
-    assert user.home_account_id == 2 and user.workflow_state == "registered"
+    assert user.home_account_id == 1 and user.workflow_state == "registered"
     (login,) = state.logins_of(user.id)
     assert login.account_id == 1
     (channel,) = state.channels_of(user.id)
     assert channel.address == "zara.ahmed@students.northfield.example"
     assert channel.workflow_state == "active"
-    assert user.id in {u.id for u in state.users_in_account(2)}
+    # As in Canvas: associated with the root only until enrolled in the sub-account.
+    assert user.id not in {u.id for u in state.users_in_account(2)}
+    assert user.id in {u.id for u in state.users_in_account(1)}
 
 
 def test_taken_username_is_case_insensitive_and_a_nested_400(alex):

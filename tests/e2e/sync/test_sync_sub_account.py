@@ -1,0 +1,43 @@
+"""A sync into a sub-account, where Canvas associates API-created people with the root only.
+
+``POST /api/v1/accounts/:sub/users`` makes the login in the root account, and the
+new user is not listed by ``GET /accounts/:sub/users`` until enrolled there —
+parents usually never are (users_controller.rb ``create``; user_account_associations
+come from logins and enrolments). The sync must still find them, by SIS ID in the root.
+"""
+
+from __future__ import annotations
+
+from sync_support import SignIn, seeded_roster, with_new_family, writes
+
+from canvas_wizard.core.sync import ActionKind
+from canvas_wizard.core.sync.engine import run_sync
+from canvas_wizard.core.sync.outcome import OutcomeStatus
+from canvas_wizard.sandbox import SandboxCanvas
+
+PRIMARY = 2
+
+
+def test_people_created_in_a_sub_account_are_confirmed_and_not_created_again(
+    canvas: SandboxCanvas, sign_in: SignIn
+) -> None:
+    client = sign_in()
+    roster = with_new_family(seeded_roster())
+
+    first = run_sync(roster, client, PRIMARY, 1)
+
+    assert first.status == "ok", first.message
+    created = {o.key: o.status for o in first.report.outcomes if o.action is ActionKind.CREATE}
+    # The seeded parents live in the root: found by SIS ID, not created again.
+    assert created == {"S1101": OutcomeStatus.DONE, "P2101": OutcomeStatus.DONE}
+    omar = canvas.state.user_by_sis_id("P2101")
+    assert omar is not None
+    # As in Canvas: the new parent is not listed in the sub-account.
+    assert omar.id not in {u.id for u in canvas.state.users_in_account(PRIMARY)}
+    before = canvas.request_counts()
+
+    again = run_sync(roster, client, PRIMARY, 1)
+
+    assert again.status == "ok", again.message
+    assert again.plan is not None and again.plan.writes() == 0
+    assert writes(canvas.request_counts()) == writes(before)
