@@ -104,6 +104,9 @@ class Login:
     workflow_state: str = "active"
     #: Set when a SIS import last wrote the login: the report's created_by_sis.
     sis_batch_id: int | None = None
+    #: The email channel a SIS Import made or took for this login (Canvas's
+    #: pseudonym.sis_communication_channel): a later import edits it in place.
+    sis_channel_id: int | None = None
     created_at: str = field(default_factory=now_iso)
 
 

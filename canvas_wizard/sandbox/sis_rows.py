@@ -7,7 +7,12 @@ Two Canvas behaviours worth knowing:
 * a row whose login_id matches a live login *without* a SIS ID adopts that login
   (and renames its user) — Canvas only refuses when the login already belongs to
   another SIS ID, or when the row's SIS ID lives on a different login;
-* a row without any name gets the login id as its name.
+* a row without any name gets the login id as its name;
+* a row's ``email`` edits the login's SIS channel in place, or takes the user's
+  channel with that address, or adds a new channel *at the bottom*: it never
+  becomes the default email unless the SIS channel already was
+  (lib/sis/user_importer.rb, the ``email.present?`` branch). ``short_name`` is
+  set only when the row has one.
 """
 
 from __future__ import annotations
@@ -95,12 +100,25 @@ def apply_user(state: SandboxState, batch: SisImport, row: dict[str, str]) -> st
     email = row.get("email", "")
     if email and "@" in email:
         if active:
-            state.add_channel(user.id, email, confirmed=True)
+            _sis_email(state, login, email)
         else:
             for channel in state.channels_of(user.id):
                 if channel.address.casefold() == email.casefold():
                     channel.workflow_state = "retired"
     return None
+
+
+def _sis_email(state: SandboxState, login: Login, email: str) -> None:
+    owned = [c for c in state.channels_of(login.user_id) if c.type == "email"]
+    same = next((c for c in owned if c.address.casefold() == email.casefold()), None)
+    mine = next((c for c in owned if c.id == login.sis_channel_id), None)
+    if same is None and mine is not None:
+        mine.address = email  # edited in place: keeps its position
+        mine.workflow_state = "active"
+        return
+    channel = same or state.add_channel(login.user_id, email, confirmed=True)
+    channel.workflow_state = "active"
+    login.sis_channel_id = channel.id
 
 
 def apply_observer(state: SandboxState, batch: SisImport, row: dict[str, str]) -> str | None:

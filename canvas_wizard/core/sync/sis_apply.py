@@ -14,6 +14,13 @@ lib/sis/user_importer.rb):
 * a row without a name sets the user's name to the login id, so such a row is
   never written.
 
+Email changes of people already in Canvas go through the API (``PUT
+/api/v1/users/:id`` with ``user[email]``, which makes the address the default),
+after the import: a changed ``email`` in users.csv only edits the login's SIS
+channel or adds a channel at the bottom, never the default (lib/sis/user_importer.rb),
+so every run would plan the change again. ``short_name`` is in users.csv because
+Canvas sets it only when the column is there.
+
 A login with the row's login_id but no SIS ID is *adopted* by a SIS Import,
 where the REST API would refuse it as taken. The planner reports such people
 as CONFLICT, and conflicts never reach the CSV.
@@ -55,7 +62,7 @@ log = logging.getLogger(__name__)
 
 USERS_CSV = "users.csv"
 OBSERVERS_CSV = "user_observers.csv"
-USERS_HEADER = ("user_id", "login_id", "full_name", "email", "status")
+USERS_HEADER = ("user_id", "login_id", "full_name", "short_name", "email", "status")
 OBSERVERS_HEADER = ("observer_id", "student_id", "status")
 RUNNING_STATES = frozenset({"initializing", "created", "importing", "cleanup_batch", "restoring"})
 _PERSON_KINDS = (ActionKind.CREATE, ActionKind.UPDATE, ActionKind.SUSPEND)
@@ -107,6 +114,8 @@ def build_rows(
         name = action.person.full_name if action.person else ""
         if action.kind in _PERSON_KINDS:
             row = _person_row(action, snapshot)
+            if row is None:
+                continue  # an email change only: sent through the API (see the docstring)
             if isinstance(row, RecordOutcome):
                 settled.append(row)
             else:
@@ -146,7 +155,18 @@ def build_rows(
     return people, links, settled
 
 
-def _person_row(action: PersonAction, snapshot: Snapshot) -> _Row | RecordOutcome:
+def email_changes(plan: Plan) -> dict[str, str]:
+    """SIS ID → new email of the people in Canvas whose email the plan changes."""
+    return {
+        a.sis_id: c.new or ""
+        for a in plan.people
+        if a.kind is ActionKind.UPDATE and a.canvas_id is not None
+        for c in a.changes
+        if c.field == "email" and c.new
+    }
+
+
+def _person_row(action: PersonAction, snapshot: Snapshot) -> _Row | RecordOutcome | None:
     holder = snapshot.by_sis_id.get(action.sis_id) if action.kind is not ActionKind.CREATE else None
     # Start from Canvas as it is; the plan's changes (or, for a new person, the roster) go on top.
     name = holder.person.name if holder else ""
@@ -166,10 +186,16 @@ def _person_row(action: PersonAction, snapshot: Snapshot) -> _Row | RecordOutcom
             name = new
         elif change.field == "login":
             login = new
-        elif change.field == "email":
-            email = new
+        elif change.field == "email" and action.kind is ActionKind.CREATE:
+            email = new  # a new user's only channel is the default; updates use the API
         elif change.field == "status":
             status = new
+    if (
+        action.kind is ActionKind.UPDATE
+        and action.canvas_id is not None
+        and all(c.field == "email" for c in action.changes)
+    ):
+        return None
     if action.kind is ActionKind.SUSPEND:
         status = LOGIN_SUSPENDED
     elif status not in ("active", LOGIN_SUSPENDED):
@@ -189,7 +215,7 @@ def _person_row(action: PersonAction, snapshot: Snapshot) -> _Row | RecordOutcom
             shown,
         )
     return _Row(
-        (action.sis_id, login, name, email, status),
+        (action.sis_id, login, name, name, email, status),
         "person",
         action.kind,
         action.sis_id,
@@ -250,16 +276,86 @@ class SisImportApplier:
             )
         people, links, settled = build_rows(plan, snapshot)
         rows = people + links
-        if not rows:
+        emails = email_changes(plan)
+        if not rows and not emails:
             return settled
         self._require_root()
         if cancel.cancelled:
-            return settled + [_outcome(r, OutcomeStatus.NOT_RUN, _CANCELLED) for r in rows]
-        progress(Progress(Phase.APPLY, 0, 100, _uploading(len(people), len(links))))
-        started = self._upload(build_zip(people, links))
-        final = self._wait(started, progress, cancel)
-        messages = self._messages(final)
-        return settled + self._outcomes(final, people, links, messages)
+            return (
+                settled
+                + [_outcome(r, OutcomeStatus.NOT_RUN, _CANCELLED) for r in rows]
+                + _emails_not_run(plan, emails, {r.key for r in people})
+            )
+        imported: list[RecordOutcome] = []
+        if rows:
+            progress(Progress(Phase.APPLY, 0, 100, _uploading(len(people), len(links))))
+            started = self._upload(build_zip(people, links))
+            final = self._wait(started, progress, cancel)
+            imported = self._outcomes(final, people, links, self._messages(final))
+        return settled + self._send_emails(plan, emails, imported, cancel)
+
+    def _send_emails(
+        self,
+        plan: Plan,
+        emails: dict[str, str],
+        imported: list[RecordOutcome],
+        cancel: CancelToken,
+    ) -> list[RecordOutcome]:
+        """``imported`` with the email changes made through the API (see the docstring)."""
+        by_key = {(o.record, o.key): i for i, o in enumerate(imported)}
+        out = list(imported)
+        for action in plan.people:
+            if action.sis_id not in emails:
+                continue
+            i = by_key.get(("person", action.sis_id))
+            row = out[i] if i is not None else None
+            if row is not None and row.status is not OutcomeStatus.DONE:
+                continue  # the row's own outcome says what went wrong; the email waits
+            if cancel.cancelled:
+                result = RecordOutcome(
+                    "person",
+                    action.kind,
+                    action.sis_id,
+                    OutcomeStatus.NOT_RUN,
+                    "Cancelled before the email change was sent; run the sync again to finish.",
+                    action.canvas_id,
+                    action.person.full_name if action.person else "",
+                )
+            else:
+                result = self._send_email(action, emails[action.sis_id], row)
+            if i is None:
+                out.append(result)
+            else:
+                out[i] = result
+        return out
+
+    def _send_email(
+        self, action: PersonAction, email: str, row: RecordOutcome | None
+    ) -> RecordOutcome:
+        name = action.person.full_name if action.person else ""
+        try:
+            self._client.put(f"/api/v1/users/{action.canvas_id}", data={"user[email]": email})
+        except CanvasError as exc:
+            done = f"{row.message}; " if row is not None else ""
+            return RecordOutcome(
+                "person",
+                action.kind,
+                action.sis_id,
+                OutcomeStatus.FAILED,
+                f"{done}the email change to {email} failed: {exc.message} {exc.hint}".strip(),
+                action.canvas_id,
+                name,
+            )
+        said = f"{row.message}; email updated through the API" if row else "Updated email"
+        return RecordOutcome(
+            "person",
+            action.kind,
+            action.sis_id,
+            OutcomeStatus.DONE,
+            f"{said} (a SIS Import would not make it the default address).",
+            action.canvas_id,
+            name,
+        )
 
     # -- talking to Canvas ----------------------------------------------------------
 
@@ -409,6 +505,22 @@ _DONE = {
     ActionKind.LINK: "Linked by SIS Import",
     ActionKind.UNLINK: "Unlinked by SIS Import",
 }
+
+
+def _emails_not_run(plan: Plan, emails: dict[str, str], in_rows: set[str]) -> list[RecordOutcome]:
+    return [
+        RecordOutcome(
+            "person",
+            a.kind,
+            a.sis_id,
+            OutcomeStatus.NOT_RUN,
+            _CANCELLED,
+            a.canvas_id,
+            a.person.full_name if a.person else "",
+        )
+        for a in plan.people
+        if a.sis_id in emails and a.sis_id not in in_rows
+    ]
 
 
 def _outcome(row: _Row, status: OutcomeStatus, message: str) -> RecordOutcome:

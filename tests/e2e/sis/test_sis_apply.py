@@ -155,9 +155,9 @@ def test_update_rows_keep_what_the_plan_leaves_alone(
 
     ava_now = state.user_by_sis_id("S1001")
     assert ava_now.name == "Ava Thompson"
-    # Canvas's user importer adds the address, but the default email stays the one
-    # that was not made by SIS (user_importer.rb only replaces SIS-made channels).
-    assert "ava@new.example" in [c.address for c in state.channels_of(ava_now.id)]
+    # A SIS Import would add the address at the bottom, not as the default
+    # (user_importer.rb): the applier sends email changes through the API instead.
+    assert state.email_of(ava_now.id) == "ava@new.example"
     assert state.user_by_sis_id("S1002").name == "Noah Williams-Ng"
     assert state.login_by_sis_id("S1002").workflow_state == "suspended"
     assert state.login_by_sis_id("S1003").workflow_state == "suspended"
@@ -176,8 +176,8 @@ def test_the_zip_holds_users_first_with_canvas_headers() -> None:
         users = list(csv.reader(io.StringIO(archive.read("users.csv").decode())))
         links = archive.read("user_observers.csv").decode().splitlines()
     assert users == [
-        ["user_id", "login_id", "full_name", "email", "status"],
-        ["S9", "kim", "Kim, Lee", "kim@students.example", "active"],
+        ["user_id", "login_id", "full_name", "short_name", "email", "status"],
+        ["S9", "kim", "Kim, Lee", "Kim, Lee", "kim@students.example", "active"],
     ]
     assert links == ["observer_id,student_id,status", "P9,S9,active"]
 
