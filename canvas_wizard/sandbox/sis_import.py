@@ -198,13 +198,16 @@ def list_imports(ctx: Ctx) -> Response:
 
 
 def abort_import(ctx: Ctx) -> Response:
+    """Abort an import that has not finished; a finished one is not found (404), as
+    sis_imports_api_controller.rb ``abort`` looks it up in ``sis_batches.not_completed``."""
     batch = _find_import(ctx, _root_account(ctx))
     with ctx.state.lock:
-        if batch.workflow_state in RUNNING:
-            batch.abort_requested = True
-            if batch.workflow_state != "importing":
-                batch.workflow_state = "aborted"
-                batch.ended_at = batch.updated_at = now_iso()
+        if batch.workflow_state not in RUNNING:
+            raise not_found()
+        batch.abort_requested = True
+        if batch.workflow_state != "importing":
+            batch.workflow_state = "aborted"
+            batch.ended_at = batch.updated_at = now_iso()
     return Response.json(sis_import_json(ctx.state, ctx.base_url, batch))
 
 

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from canvas_wizard.core.canvas import CanvasClient
-from canvas_wizard.core.canvas.errors import CanvasError
+from canvas_wizard.core.canvas.errors import CanvasError, CanvasNotFound
 from canvas_wizard.core.errors import WizardError
 from canvas_wizard.core.sync.model import ActionKind, PersonAction, Plan, Snapshot
 from canvas_wizard.core.sync.outcome import (
@@ -223,8 +223,14 @@ class SisImportApplier:
         aborted = False
         while batch.get("workflow_state") in RUNNING_STATES:
             if cancel.cancelled and not aborted:
-                batch = self._client.put(f"{url}/abort")
                 aborted = True
+                try:
+                    batch = self._client.put(f"{url}/abort")
+                except CanvasNotFound:
+                    # Canvas only aborts an import that has not finished
+                    # (sis_imports_api_controller.rb ``abort`` finds it among
+                    # ``not_completed``): it has just ended. Read its real result.
+                    batch = self._client.get(url)
                 continue
             done = int(batch.get("progress") or 0)
             activity = (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from canvas_wizard.core.canvas import CanvasClient
@@ -161,3 +163,38 @@ def test_a_failed_import_fails_every_record_it_carried(
     (outcome,) = applier.apply(plan, snapshot, progress=lambda p: None, cancel=CancelToken())
     assert outcome.status is OutcomeStatus.FAILED
     assert "failed in Canvas" in outcome.message and "database went away" in outcome.message
+
+
+def test_cancel_as_the_import_finishes_reports_what_canvas_imported(
+    canvas: SandboxCanvas, client: CanvasClient, snapshot: Snapshot
+) -> None:
+    """Canvas answers 404 to aborting an import that has just finished
+    (sis_imports_api_controller.rb ``abort``: ``sis_batches.not_completed.find``).
+    The applier must read the import again and report its real result."""
+    plan = _plan([_create(f"S4{i:03d}", f"Kid {i}", f"kid.b{i}") for i in range(3)])
+    cancel = CancelToken()
+    real_put = client.put
+
+    def put_after_the_import_finished(path: str, *args: object, **kwargs: object) -> object:
+        if path.endswith("/abort"):
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and any(
+                b.workflow_state in ("created", "importing")
+                for b in canvas.state.sis_imports.values()
+            ):
+                time.sleep(0.01)
+        return real_put(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    client.put = put_after_the_import_finished  # type: ignore[method-assign]
+
+    def progress(p: Progress) -> None:
+        if "Uploading" in p.activity:
+            cancel.cancel()  # the admin clicks Cancel while the zip goes up
+
+    applier = SisImportApplier(client, 1, poll_interval=0.01)
+    outcomes = _by_key(applier.apply(plan, snapshot, progress=progress, cancel=cancel))
+
+    (batch,) = canvas.state.sis_imports.values()
+    assert batch.workflow_state == "imported"
+    assert {o.status for o in outcomes.values()} == {OutcomeStatus.DONE}
+    assert all(canvas.state.user_by_sis_id(f"S4{i:03d}") for i in range(3))
