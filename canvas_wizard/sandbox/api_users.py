@@ -219,7 +219,12 @@ def _add_creation_email(ctx: Ctx, user: User, unique_id: str) -> None:
         address = unique_id  # Canvas falls back to a username that is an email address
     if kind != "email" or "@" not in address:
         return
-    confirmed = req.flag("communication_channel[skip_confirmation]")
+    # skip_confirmation counts only for those who may manage students on the root
+    # (users_controller.rb ``create_user``: ``manage_students`` on the domain root);
+    # otherwise the address stays unconfirmed and Canvas asks the person to confirm it.
+    confirmed = req.flag("communication_channel[skip_confirmation]") and ctx.state.grants(
+        ctx.user_id, ctx.state.root_of(user.home_account_id), "manage_students"
+    )
     ctx.state.add_channel(user.id, address, confirmed=confirmed)
 
 

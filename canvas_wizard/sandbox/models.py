@@ -29,6 +29,7 @@ ALL_PERMISSIONS = frozenset(
         "import_sis",
         "manage_user_logins",
         "manage_user_observers",
+        "manage_students",
         "read_reports",
         "manage_account_settings",
     }
@@ -74,6 +75,8 @@ class Account:
     uuid: str
     sis_account_id: str | None = None
     workflow_state: str = "active"
+    #: The root account's "Allow SIS imports" setting (account.allow_sis_import).
+    allow_sis_import: bool = True
 
 
 @dataclass

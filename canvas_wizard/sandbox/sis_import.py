@@ -15,7 +15,7 @@ import time
 from typing import Any
 
 from canvas_wizard.sandbox import files, sis_csv, sis_rows
-from canvas_wizard.sandbox.http import Response, bad_request, not_found
+from canvas_wizard.sandbox.http import ApiError, Response, bad_request, not_found
 from canvas_wizard.sandbox.lookup import find_account, require
 from canvas_wizard.sandbox.paging import paginate
 from canvas_wizard.sandbox.server import Ctx, Route, route
@@ -103,11 +103,18 @@ def sis_import_json(state: SandboxState, base_url: str, batch: SisImport) -> dic
     return data
 
 
-def _root_account(ctx: Ctx) -> int:
+def _root_account(ctx: Ctx, *permissions: str) -> int:
+    """sis_imports_api_controller.rb ``check_account`` then ``authorized_action``:
+    root only (400), SIS imports switched on (403), then the permission (401).
+    Starting an import needs import_sis; reading or aborting one import_sis or manage_sis."""
     account = find_account(ctx, ctx.args["account_id"])
     if not ctx.state.is_root(account.id):
         raise bad_request({"errors": ["SIS imports can only be executed on root accounts"]})
-    require(ctx, account.id, "manage_sis", "import_sis")
+    if not account.allow_sis_import:
+        raise ApiError(
+            Response.json({"errors": ["SIS imports are not enabled for this account"]}, 403)
+        )
+    require(ctx, account.id, *(permissions or ("manage_sis", "import_sis")))
     return account.id
 
 
@@ -151,7 +158,7 @@ def _upload(ctx: Ctx) -> tuple[str, str, bytes]:
 
 def create_import(ctx: Ctx) -> Response:
     state = ctx.state
-    account_id = _root_account(ctx)
+    account_id = _root_account(ctx, "import_sis")
     if (ctx.request.param("import_type") or "instructure_csv") != "instructure_csv":
         raise bad_request({"errors": ["invalid import_type parameter"]})
     options = _options(ctx)

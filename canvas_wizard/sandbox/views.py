@@ -67,7 +67,11 @@ def user_json(
         viewer_id == user.id or state.grants(viewer_id, context_account_id, "view_user_logins")
     ):
         data["login_id"] = login.unique_id
-    if "email" in includes:
+    # Emails only for those who may read them (lib/api/v1/user.rb: the email is
+    # added only with read_email_addresses); without it the key is left out.
+    if "email" in includes and (
+        viewer_id == user.id or state.grants(viewer_id, context_account_id, "read_email_addresses")
+    ):
         data["email"] = state.email_of(user.id)
     if "locale" in includes:
         data["locale"] = user.locale

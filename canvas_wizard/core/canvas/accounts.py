@@ -6,8 +6,15 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from canvas_wizard.core.canvas.capabilities import (
+    HERE_CAPABILITIES,
+    ROOT_CAPABILITIES,
+    ask_permissions,
+    capabilities_from,
+    sis_imports_enabled,
+)
 from canvas_wizard.core.canvas.client import CanvasClient
-from canvas_wizard.core.canvas.errors import CanvasError, CanvasNotFound, CanvasPermissionError
+from canvas_wizard.core.canvas.errors import CanvasNotFound, CanvasPermissionError
 
 
 def _int_or_none(value: Any) -> int | None:
@@ -161,7 +168,6 @@ SYNC_PERMISSIONS: dict[str, str] = {
 # root), SIS IDs live on those logins, and user_observees_controller.rb grants
 # manage_user_observers through the users' common *root* accounts.
 ROOT_PERMISSIONS = ("manage_user_logins", "manage_sis", "manage_user_observers")
-_SIS_IMPORT = ("import_sis", "manage_sis")
 
 
 @dataclass
@@ -180,8 +186,8 @@ class PermissionReport:
 
 def check_sync_permissions(client: CanvasClient, account: Account) -> PermissionReport:
     """Which of SYNC_PERMISSIONS the signed-in user holds for a sync into ``account``."""
-    asked = [*SYNC_PERMISSIONS, "import_sis"]
-    here, why_here = _ask_permissions(client, account.id, asked)
+    asked = [*SYNC_PERMISSIONS, *ROOT_CAPABILITIES, *HERE_CAPABILITIES]
+    here, why_here = ask_permissions(client, account.id, asked)
     root: dict[str, bool] | None
     root_id = account.root_id
     if account.is_root:
@@ -189,7 +195,7 @@ def check_sync_permissions(client: CanvasClient, account: Account) -> Permission
     elif root_id is None:
         root, why_root = None, "Canvas did not say which root account this one belongs to"
     else:
-        root, why_root = _ask_permissions(client, root_id, asked)
+        root, why_root = ask_permissions(client, root_id, asked)
 
     granted: dict[str, bool] = {}
     unknown: list[str] = []
@@ -199,7 +205,9 @@ def check_sync_permissions(client: CanvasClient, account: Account) -> Permission
             unknown.append(name)
         granted[name] = bool(source and source.get(name))
     missing = [label for name, label in SYNC_PERMISSIONS.items() if not granted[name]]
-    sis_import_allowed = bool(account.is_root and root and any(root.get(p) for p in _SIS_IMPORT))
+    enabled = sis_imports_enabled(client, account.id) if account.is_root and root else None
+    capabilities = capabilities_from(account.is_root, here, root, enabled)
+    sis_import_allowed = bool(root) and capabilities.sis_import_possible
 
     lines: list[str] = []
     if here is None:
@@ -218,30 +226,9 @@ def check_sync_permissions(client: CanvasClient, account: Account) -> Permission
                 else (f'"{account.name}"')
             )
             lines.append(f"Missing on {where}: {label} (Canvas permission {name}).")
+    lines += capabilities.costs()
     if not account.is_root:
         lines.append("SIS Imports run only on a root account, so this sync will use the API.")
-    elif not sis_import_allowed and root is not None:
-        lines.append("You may not run SIS Imports here, so this sync will use the API.")
     if not missing:
         lines.append("You have every permission the sync needs.")
     return PermissionReport(account, granted, missing, sis_import_allowed, lines, unknown)
-
-
-def _ask_permissions(
-    client: CanvasClient, account_id: int, names: list[str]
-) -> tuple[dict[str, bool] | None, str]:
-    """Canvas's ``rights_status`` for ``names``, or None and why it could not be had."""
-    try:
-        body = client.get(f"/api/v1/accounts/{account_id}/permissions", {"permissions[]": names})
-    except CanvasPermissionError:
-        return None, "Canvas refused to show them to your account"
-    except CanvasNotFound:
-        return None, "Canvas could not find that account"
-    if not isinstance(body, dict):
-        raise CanvasError(
-            "Canvas answered the permission check in a form the app does not know.",
-            hint="This Canvas may be a different version than the app expects; please report it.",
-            url=f"/api/v1/accounts/{account_id}/permissions",
-        )
-    # Canvas answers booleans; its API docs show strings ("true"/"false"): take both.
-    return {name: body.get(name) in (True, "true") for name in names}, ""

@@ -32,6 +32,7 @@ __all__ = [
     "CanvasValidationError",
     "FieldError",
     "NotCanvasError",
+    "SisImportsDisabled",
     "canvas_messages",
     "describe_action",
     "error_for",
@@ -70,6 +71,10 @@ class CanvasError(WizardError):
 
 class CanvasPermissionError(CanvasError):
     """The signed-in account lacks a Canvas permission (401/403 without WWW-Authenticate)."""
+
+
+class SisImportsDisabled(CanvasPermissionError):
+    """The root account's "SIS imports" setting is off (403 from sis_imports_api_controller.rb)."""
 
 
 class CanvasNotFound(CanvasError):
@@ -304,6 +309,14 @@ def error_for(method: str, response: requests.Response, *, attempts: int = 1) ->
             f"Something between this computer and Canvas refused {action}: it showed a page "
             f'titled "{title}" (HTTP {status}).',
             hint=f"A web filter or proxy is probably blocking {host}. Ask IT to allow it.",
+            status=status,
+            url=url,
+        )
+    if status == 403 and any("SIS imports are not enabled" in m for m in said):
+        return SisImportsDisabled(
+            "SIS Imports are switched off for this Canvas account.",
+            hint='Choose the API method, or ask a Canvas administrator to turn on "SIS '
+            'imports" in Canvas (Admin > Settings).',
             status=status,
             url=url,
         )

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from canvas_wizard.core.canvas import CanvasClient, RequestStats
+from canvas_wizard.core.canvas.capabilities import read_capabilities
 from canvas_wizard.core.errors import AuthorizationNeeded, WizardError
 from canvas_wizard.core.roster import Role, Roster, read_roster
 from canvas_wizard.core.sync.limits import LimitBreach, check_limits
@@ -117,7 +118,10 @@ class SyncRun:
         # renames its user: the planner must see deleted logins, which only the
         # provisioning report shows (SIS Imports run on root accounts, where it exists).
         self._unverified = ""
+        self._asked_report = prefer_report
         self.prefer_report = prefer_report or isinstance(self.applier, SisImportApplier)
+        self._preflight_notes: list[str] = []
+        self._emails_visible = True
         self.skip_bad_rows = skip_bad_rows
         self.verify = verify
         self.progress = progress or _no_progress
@@ -167,13 +171,14 @@ class SyncRun:
                 roster=roster,
             )
 
-        # 2. Canvas
+        # 2. Canvas: first what the signed-in admin may do, which decides how to read and write
+        self._preflight()
         snapshot = self._snapshot(roster)
         # 3. plan and limits
         self.progress(Progress(Phase.PLAN, 0, 1, "Comparing the roster with Canvas"))
         plan = plan_sync(roster, snapshot, self.options)
         self.progress(Progress(Phase.PLAN, 1, 1, "Plan ready"))
-        self.report.notes = list(plan.notes)
+        self.report.notes = [*self._preflight_notes, *plan.notes]
         breaches = check_limits(plan, snapshot, self.options.limits)
         self.report.limit_breaches = [b.limit for b in breaches]
         approved = self.approve_limits is True or self.approve_limits == plan.fingerprint()
@@ -230,6 +235,39 @@ class SyncRun:
             OK, f"Sync finished: {plan.writes()} change(s) planned.{unchecked}", **done
         )
 
+    def _preflight(self) -> None:
+        """Check the permissions that decide the read and write methods, and choose them.
+
+        Missing ones do not stop the sync; each is said in the report's notes with what
+        it costs (canvas_wizard.core.canvas.capabilities).
+        """
+        try:
+            caps = read_capabilities(self.client, self.account_id, self.root_account_id)
+        except AuthorizationNeeded:
+            raise
+        except WizardError as exc:
+            self._preflight_notes.append(
+                f"Your Canvas permissions could not be checked ({exc.message}); the sync "
+                "goes ahead as set up."
+            )
+            return
+        sis = isinstance(self.applier, SisImportApplier)
+        relevant = {"manage_students"}
+        if sis:
+            relevant |= {"import_sis", "read_reports", "sis_imports"}
+        if self._asked_report:
+            relevant.add("read_reports")
+        if self.options.update_emails:
+            relevant.add("read_email_addresses")
+        self._preflight_notes += caps.costs(relevant)
+        if sis and not caps.sis_import_possible:
+            self.applier = RestApplier(self.client, self.account_id, self.root_account_id)
+            self.method = self.report.method = "api"
+            self.prefer_report = self._asked_report
+        if self.prefer_report and not caps.has("read_reports"):
+            self.prefer_report = False
+        self._emails_visible = caps.has("read_email_addresses")
+
     def _snapshot(self, roster: Roster) -> Snapshot:
         # Logins are read in full for the roster's people (and the removed ones); when
         # leavers may be suspended, for everyone, since their state decides the action.
@@ -238,7 +276,7 @@ class SyncRun:
             wanted = None
         parents = {s for s, p in roster.people.items() if p.role is Role.PARENT}
         parents |= {link.parent_sis_id for link in roster.links} | set(roster.removed)
-        return read_snapshot(
+        snapshot = read_snapshot(
             self.client,
             self.account_id,
             self.root_account_id,
@@ -249,6 +287,9 @@ class SyncRun:
             progress=self.progress,
             cancel=self.cancel,
         )
+        if not self._emails_visible:
+            snapshot.emails_visible = False
+        return snapshot
 
     def _verify(self, roster: Roster, outcomes: list[RecordOutcome]) -> list[RecordOutcome]:
         """Read Canvas again and plan again: whatever was written must now be settled.

@@ -117,6 +117,9 @@ class Snapshot:
     links: set[tuple[int, int]] = field(default_factory=set)  # (observer id, student id)
     complete: bool = True
     source: str = "api"  # "api" | "report"
+    #: False when Canvas did not show emails (no read_email_addresses): they are unknown,
+    #: not empty, so the planner leaves emails alone.
+    emails_visible: bool = True
     _indexes: _Indexes | None = field(default=None, init=False, repr=False, compare=False)
 
     @property

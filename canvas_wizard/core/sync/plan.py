@@ -92,6 +92,7 @@ class _Planner:
         # A delta export (Roster.complete False) lists only what changed: whoever and
         # whatever it leaves out is unchanged, not gone. getattr: older rosters lack it.
         self.roster_complete: bool = getattr(roster, "complete", True)
+        self.emails_visible: bool = getattr(snapshot, "emails_visible", True)
 
     def plan(self) -> Plan:
         person_of = self._person
@@ -142,7 +143,7 @@ class _Planner:
             if name and name != normalise_name(canvas.name):
                 changes.append(FieldChange("name", canvas.name, name))
         email = person.email
-        if options.update_emails and email and email != canvas.email:
+        if options.update_emails and email and email != canvas.email and self.emails_visible:
             email = email.strip()
             if email and (canvas.email is None or email_key(canvas.email) != email_key(email)):
                 changes.append(FieldChange("email", canvas.email, email))

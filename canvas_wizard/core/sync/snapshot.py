@@ -193,7 +193,13 @@ def _read_by_rest(
                 links.update(pairs)
     _check(cancel)
     return Snapshot(
-        account_id=account_id, root_account_id=root_id, people=people, links=links, source="api"
+        account_id=account_id,
+        root_account_id=root_id,
+        people=people,
+        links=links,
+        source="api",
+        # Canvas leaves the key out for those who may not read emails (lib/api/v1/user.rb).
+        emails_visible=all("email" in item for item in listed),
     )
 
 

@@ -121,7 +121,8 @@ def test_current_user(rsps: responses.RequestsMock, client: CanvasClient) -> Non
 
 
 def perms(granted: set[str], as_strings: bool = False) -> dict:
-    names = [*SYNC_PERMISSIONS, "import_sis"]
+    names = [*SYNC_PERMISSIONS, "import_sis", "read_reports", "read_email_addresses"]
+    names.append("manage_students")
     if as_strings:
         return {n: "true" if n in granted else "false" for n in names}
     return {n: n in granted for n in names}
@@ -134,15 +135,20 @@ def asked(call: responses.Call) -> list[str]:
     return parse_qs(urlsplit(call.request.url).query)["permissions[]"]
 
 
+EXTRA = {"import_sis", "read_reports", "read_email_addresses", "manage_students"}
+
+
 def test_root_admin_with_everything(rsps: responses.RequestsMock, client: CanvasClient) -> None:
-    rsps.get(f"{BASE}/api/v1/accounts/1/permissions", json=perms(ALL | {"import_sis"}))
+    rsps.get(f"{BASE}/api/v1/accounts/1/permissions", json=perms(ALL | EXTRA))
+    rsps.get(f"{BASE}/api/v1/accounts/1/sis_imports", json={"sis_imports": []})
     report = check_sync_permissions(client, Account.from_json(ROOT))
     assert report.ok and report.missing == [] and report.unknown == []
     assert all(report.granted.values())
     assert report.sis_import_allowed
     assert report.explanation == ["You have every permission the sync needs."]
-    assert set(asked(rsps.calls[0])) == ALL | {"import_sis"}
-    assert len(rsps.calls) == 1  # a root account is asked once
+    assert set(asked(rsps.calls[0])) == ALL | EXTRA
+    # A root account is asked once, and whether its SIS imports are switched on.
+    assert len(rsps.calls) == 2
 
 
 def test_missing_permissions_are_named_in_words(
@@ -150,6 +156,7 @@ def test_missing_permissions_are_named_in_words(
 ) -> None:
     granted = ALL - {"manage_sis", "manage_user_observers"}
     rsps.get(f"{BASE}/api/v1/accounts/1/permissions", json=perms(granted, as_strings=True))
+    rsps.get(f"{BASE}/api/v1/accounts/1/sis_imports", json={"sis_imports": []})
     report = check_sync_permissions(client, Account.from_json(ROOT))
     assert report.missing == ["set SIS IDs", "link parents to students"]
     assert report.granted["manage_user_logins"] is True
