@@ -152,6 +152,9 @@ class SandboxCanvas:
         legacy_redirect_uri: str | None = None,
         enabled: bool = True,
         name: str = "Canvas Sync Wizard",
+        require_scopes: bool = False,
+        scopes: list[str] | None = None,
+        allow_includes: bool = False,
     ) -> DeveloperKey:
         """Register an API developer key, as an admin does in Admin → Developer Keys."""
         with self.state.lock:
@@ -163,6 +166,9 @@ class SandboxCanvas:
                 redirect_uris=list(redirect_uris),
                 legacy_redirect_uri=legacy_redirect_uri,
                 enabled=enabled,
+                require_scopes=require_scopes,
+                scopes=list(scopes or ()),
+                allow_includes=allow_includes,
             )
             self.state.developer_keys[client_id] = key
         return key

@@ -161,6 +161,12 @@ class DeveloperKey:
     legacy_redirect_uri: str | None
     #: The key's State switched ON for the root account.
     enabled: bool = True
+    #: "Enforce scopes": sign-in must ask for scopes, all of them in ``scopes``, and the
+    #: token then reaches only those endpoints (lib/canvas/oauth/provider.rb).
+    require_scopes: bool = False
+    scopes: list[str] = field(default_factory=list)
+    #: "Allow include parameters": without it a scoped token's include[] is dropped.
+    allow_includes: bool = False
 
 
 @dataclass
@@ -174,6 +180,8 @@ class AccessToken:
     refresh_hash: str | None = field(repr=False)
     expires_at: float | None
     created_at: str = field(default_factory=now_iso)
+    #: The scopes asked for at sign-in (enforced when the key requires scopes).
+    scopes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -184,6 +192,7 @@ class AuthorizationCode:
     expires_at: float
     #: Canvas keeps the PKCE challenge apart from the code and deletes it on first check.
     code_challenge: str | None = None
+    scopes: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -43,6 +43,10 @@ REFRESH_MISSING = (
 CODE_TTL = 600.0
 CONSENT_TTL = 600.0
 _ALNUM = string.ascii_letters + string.digits
+INVALID_SCOPE = (
+    "A requested scope is invalid, unknown, malformed, or exceeds the scope granted by the "
+    "resource owner."
+)
 
 
 def redirect_allowed(key: DeveloperKey, redirect_uri: str) -> bool:
@@ -128,11 +132,31 @@ def authorize(ctx: Ctx) -> Response:
                 },
             )
         )
+    scopes = (req.param("scope") or req.param("scopes") or "").split()
+    missing = [s for s in scopes if s not in key.scopes]
+    if key.require_scopes and (not scopes or missing):
+        # lib/canvas/oauth/provider.rb ``valid_scopes?``: scopes asked for, all on the key.
+        return Response.redirect(
+            final_redirect(
+                ctx.base_url,
+                redirect_uri,
+                {
+                    "error": "invalid_scope",
+                    "error_description": INVALID_SCOPE
+                    + (
+                        " The following scopes were requested, but not granted: "
+                        + ", ".join(missing)
+                        if missing
+                        else ""
+                    ),
+                    **extra,
+                },
+            )
+        )
     challenge = None
     if req.param("code_challenge") and req.param("code_challenge_method") == "S256":
         challenge = req.param("code_challenge")
     consent_id = secrets.token_urlsafe(24)
-    scopes = (req.param("scope") or req.param("scopes") or "").split()
     with state.lock:
         state.consents[consent_id] = PendingConsent(
             client_id=key.client_id,
@@ -201,6 +225,7 @@ def confirm(ctx: Ctx) -> Response:
             redirect_uri=consent.redirect_uri,
             expires_at=time.time() + CODE_TTL,
             code_challenge=consent.code_challenge,
+            scopes=list(consent.scopes),
         )
     return Response.redirect(
         final_redirect(ctx.base_url, consent.redirect_uri, {"code": code, **extra})
@@ -240,7 +265,11 @@ def _client_credentials(ctx: Ctx) -> tuple[str, str]:
 
 
 def issue_token(
-    ctx: Ctx, token: AccessToken | None, user_id: int, client_id: str
+    ctx: Ctx,
+    token: AccessToken | None,
+    user_id: int,
+    client_id: str,
+    scopes: list[str] | None = None,
 ) -> tuple[str, str | None]:
     """A new access token (and, for a new grant, a refresh token); returns the clear values."""
     state, ttl = ctx.state, ctx.app.access_token_ttl
@@ -256,6 +285,7 @@ def issue_token(
                 access_hash=secret_hash(access),
                 refresh_hash=secret_hash(refresh),
                 expires_at=expires_at,
+                scopes=list(scopes or ()),
             )
             state.tokens[token.id] = token
             return access, refresh
@@ -283,7 +313,7 @@ def token(ctx: Ctx) -> Response:
         raise oauth_error("invalid_client", "invalid client", 401)
     if grant_type == "authorization_code":
         record = _redeem_code(ctx, key, uses_pkce)
-        access, refresh = issue_token(ctx, None, record.user_id, key.client_id)
+        access, refresh = issue_token(ctx, None, record.user_id, key.client_id, record.scopes)
         user_id = record.user_id
     else:
         raw = req.param("refresh_token")

@@ -26,6 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from canvas_wizard.sandbox import scopes
 from canvas_wizard.sandbox.faults import DropConnection
 from canvas_wizard.sandbox.http import (
     ApiError,
@@ -311,6 +312,7 @@ class _Handler(BaseHTTPRequestHandler):
             try:
                 if token:
                     ctx.token = _resolve_token(app, token)
+                    scopes.enforce(ctx)
                 elif chosen.needs_user:
                     raise unauthenticated()
                 response = self._run(chosen, ctx)

@@ -7,6 +7,7 @@ consent page as the chosen user where a person would click Authorize.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from urllib.parse import parse_qs, urlsplit
 
 import requests
@@ -23,9 +24,13 @@ def sign_in(
     *,
     as_user_id: int | None = None,
     session: requests.Session | None = None,
+    scopes: Sequence[str] | None = None,
 ) -> TokenSet:
     """Tokens for ``as_user_id`` (the seeded admin by default) through ``key``."""
-    request = build_authorize_request(canvas.url, key.client_id, redirect_uri)
+    if scopes is None:
+        request = build_authorize_request(canvas.url, key.client_id, redirect_uri)
+    else:
+        request = build_authorize_request(canvas.url, key.client_id, redirect_uri, scopes=scopes)
     location = canvas.approve_consent(request.url, as_user_id=as_user_id)
     query = parse_qs(urlsplit(location).query)
     if query.get("state") != [request.state]:

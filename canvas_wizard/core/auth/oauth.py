@@ -23,6 +23,7 @@ from oauthlib.common import add_params_to_uri
 from oauthlib.oauth2 import WebApplicationClient
 
 from canvas_wizard.core.auth.pkce import PkcePair, new_pkce, new_state
+from canvas_wizard.core.auth.scopes import API_SCOPES
 from canvas_wizard.core.canvas import normalize_canvas_url
 from canvas_wizard.core.errors import AuthorizationNeeded, WizardError
 from canvas_wizard.core.store.profiles import (
@@ -77,9 +78,11 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "exactly (http, 127.0.0.1, the port and /canvas/authorize). Then sign in again.",
     ),
     "invalid_scope": (
-        "The developer key enforces scopes that this app did not ask for.",
-        f"In {_KEY_PAGE} edit the key and turn off Enforce Scopes, or enable the scopes the "
-        "app needs; then sign in again.",
+        'The developer key has "Enforce Scopes" on, and it lacks scopes this app needs.',
+        f"In {_KEY_PAGE} edit the key and tick every scope the app lists on its "
+        'developer-key page (the "Copy scopes" button copies them; Canvas names any missing '
+        'one in its message), switch on "Allow Include Parameters", save, then sign in again. '
+        "Or turn off Enforce Scopes.",
     ),
     "state_mismatch": (
         "The answer from Canvas does not belong to this sign-in.",
@@ -197,8 +200,10 @@ class AuthRequest:
 
 
 def build_authorize_request(
-    canvas_url: str, client_id: str, redirect_uri: str, *, scopes: Sequence[str] = ()
+    canvas_url: str, client_id: str, redirect_uri: str, *, scopes: Sequence[str] = API_SCOPES
 ) -> AuthRequest:
+    """The authorize URL. It asks for the app's scopes (core/auth/scopes.py): a key
+    with "Enforce scopes" needs them, and a key without ignores them."""
     # oauthlib's prepare_grant_uri refuses http:// outright, which would rule out
     # the loopback sandbox; add_params_to_uri is the same encoding without that check.
     base = normalize_canvas_url(canvas_url)

@@ -179,6 +179,12 @@ class SyncRun:
         plan = plan_sync(roster, snapshot, self.options)
         self.progress(Progress(Phase.PLAN, 1, 1, "Plan ready"))
         self.report.notes = [*self._preflight_notes, *plan.notes]
+        if not snapshot.emails_visible and self._emails_visible and self.options.update_emails:
+            self.report.notes.append(
+                "Canvas did not show email addresses, so emails were neither compared nor "
+                'changed. With a developer key that enforces scopes, switch on "Allow Include '
+                'Parameters" on the key.'
+            )
         breaches = check_limits(plan, snapshot, self.options.limits)
         self.report.limit_breaches = [b.limit for b in breaches]
         approved = self.approve_limits is True or self.approve_limits == plan.fingerprint()
