@@ -230,3 +230,19 @@ def test_client_id_is_checked_as_it_is_typed(qtbot, make_wizard, sandbox):
     page.client_id.setText(h.key.client_id)
     assert page.status.kind != "error"
     assert h.wizard.button(QWizard.WizardButton.NextButton).isEnabled()
+
+
+def test_the_developer_key_page_lists_the_scopes_to_tick_and_copies_them(
+    qtbot, make_wizard, sandbox
+):
+    from PySide6.QtGui import QGuiApplication
+
+    from canvas_wizard.core.auth.scopes import API_SCOPES
+
+    h = make_wizard()
+    _through_address(qtbot, h, sandbox.url)
+    page = h.wizard.key
+    assert page.scopes.toPlainText().splitlines() == list(API_SCOPES)
+    page.copy_scopes_button.click()
+    assert QGuiApplication.clipboard().text().splitlines() == list(API_SCOPES)
+    assert page.copy_scopes_button.text() == "Copied"

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
 )
 
+from canvas_wizard.core.auth.scopes import API_SCOPES, scopes_text
 from canvas_wizard.core.setup import developer_key_values
 from canvas_wizard.ui.widgets import CopyField, SecretField, plain_label
 from canvas_wizard.ui.wizard.base import WizardContext, WizardPage
@@ -49,6 +52,7 @@ class DeveloperKeyPage(WizardPage):
                 "letter for letter, port number included. Leave everything else as it is and click Save."
             )
         )
+        steps_layout.addLayout(self._scopes_row())
         steps_layout.addWidget(
             plain_label('5. In the list of keys, switch the new key\'s State to "ON".')
         )
@@ -87,6 +91,34 @@ class DeveloperKeyPage(WizardPage):
         self.client_id.textChanged.connect(self._on_edited)
         self.client_secret.textChanged.connect(self._on_edited)
         self.port.valueChanged.connect(self._on_port_changed)
+
+    def _scopes_row(self) -> QHBoxLayout:
+        """The scopes to tick if the key has "Enforce Scopes" on (core/auth/scopes.py)."""
+        row = QHBoxLayout()
+        left = QVBoxLayout()
+        left.addWidget(
+            plain_label(
+                '   Only if you turn on "Enforce Scopes": tick these scopes and switch on "Allow '
+                'Include Parameters".'
+            )
+        )
+        self.scopes = QPlainTextEdit(scopes_text())
+        self.scopes.setReadOnly(True)
+        self.scopes.setAccessibleName("API scopes the app needs")
+        self.scopes.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.scopes.setFixedHeight(self.scopes.fontMetrics().lineSpacing() * 4 + 12)
+        left.addWidget(self.scopes)
+        row.addLayout(left, 1)
+        self.copy_scopes_button = QPushButton("Copy scopes")
+        self.copy_scopes_button.setAccessibleName("Copy the API scopes the app needs")
+        self.copy_scopes_button.setToolTip(f"Copy all {len(API_SCOPES)} scopes, one a line")
+        self.copy_scopes_button.clicked.connect(self._on_copy_scopes)
+        row.addWidget(self.copy_scopes_button)
+        return row
+
+    def _on_copy_scopes(self) -> None:
+        QGuiApplication.clipboard().setText(scopes_text())
+        self.copy_scopes_button.setText("Copied")
 
     def initializePage(self) -> None:
         profile = self.ctx.session.profile

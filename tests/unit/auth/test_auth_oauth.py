@@ -22,6 +22,7 @@ from canvas_wizard.core.auth import (
     revoke_token,
 )
 from canvas_wizard.core.auth.pkce import s256_challenge
+from canvas_wizard.core.auth.scopes import API_SCOPES
 from canvas_wizard.core.errors import AuthorizationNeeded, UsageError, WizardError
 
 CANVAS = "https://school.instructure.com"
@@ -95,6 +96,8 @@ def test_authorize_url_carries_every_parameter_canvas_needs() -> None:
         "state": [request.state],
         "code_challenge": [request.pkce.challenge],
         "code_challenge_method": ["S256"],
+        # A key with "Enforce scopes" needs them; a key without ignores them.
+        "scope": [" ".join(API_SCOPES)],
     }
     assert request.pkce.challenge == s256_challenge(request.pkce.verifier)
     assert request.redirect_uri == REDIRECT == "http://127.0.0.1:57316/canvas/authorize"
