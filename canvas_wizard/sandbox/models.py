@@ -10,6 +10,7 @@ are left out of every ``repr``.
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -47,12 +48,27 @@ def secret_hash(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()
 
 
+_SUFFIXES = re.compile(r"^(Sn?r\.?|Senior|Jn?r\.?|Junior|II|III|IV|V|VI|Esq\.?|Esquire)$", re.I)
+
+
 def sortable_from(name: str) -> str:
-    """Canvas's default sortable name: "Last, First Middle"."""
-    parts = name.split()
-    if len(parts) < 2:
-        return name
-    return f"{parts[-1]}, {' '.join(parts[:-1])}"
+    """Canvas's default sortable name (app/models/user.rb ``last_name_first``):
+    "Last, First Middle", with a suffix after the given names ("Smith, John Jr.")."""
+    pieces = [p.strip() for p in name.strip().split(",", 2)]
+    surname: str | None = pieces[0] if len(pieces) > 1 else None
+    given = pieces[1] if len(pieces) > 1 else name.strip()
+    suffix = pieces[2] if len(pieces) > 2 else None
+    if suffix is not None and not _SUFFIXES.match(suffix):
+        given, suffix = f"{given} {suffix}", None
+    if surname is not None and suffix is None and " " in surname and _SUFFIXES.match(given):
+        given, surname, suffix = surname, None, given
+    words = given.split()
+    if suffix is None and len(words) > 1 and _SUFFIXES.match(words[-1]):
+        suffix = words.pop()
+    if surname is None and len(words) > 1:
+        surname = words.pop()
+    first = " ".join(words + ([suffix] if suffix else []))
+    return f"{surname}, {first}".strip() if surname else first
 
 
 def first_last_from(sortable: str) -> tuple[str, str]:

@@ -147,8 +147,10 @@ def _csv(header: list[str], rows: list[list[str]]) -> bytes:
 
 
 def users_csv(state: SandboxState, account_id: int, include_deleted: bool = False) -> bytes:
-    """Canvas's provisioning users.csv; ``include_deleted`` adds deleted logins (status deleted),
-    as the report's "Include Deleted Objects" option does."""
+    """Canvas's provisioning users.csv; ``include_deleted`` adds deleted logins (status deleted)
+    that have a SIS ID, as the report's "Include Deleted Objects" option does
+    (account_reports' sis_exporter/provisioning users: deleted logins only where
+    ``sis_user_id IS NOT NULL``)."""
     rows: list[list[str]] = []
     with state.lock:
         if include_deleted:
@@ -158,6 +160,8 @@ def users_csv(state: SandboxState, account_id: int, include_deleted: bool = Fals
             users = state.users_in_account(account_id)
         for user in sorted(users, key=lambda u: u.id):
             for login in state.logins_of(user.id, include_deleted=include_deleted):
+                if login.workflow_state == "deleted" and not login.sis_user_id:
+                    continue
                 first, last = first_last_from(user.sortable_name)
                 rows.append(
                     [

@@ -21,8 +21,10 @@ from canvas_wizard.sandbox.paging import paginate
 from canvas_wizard.sandbox.server import Ctx, Route, route
 from canvas_wizard.sandbox.state import SandboxState, SisImport, SisMessage, now_iso
 
-#: Canvas caps the message lists in the JSON; the errors CSV has them all.
-MAX_MESSAGES_IN_JSON = 50
+#: Canvas caps each message list in the JSON at this many entries: the first ones, then
+#: one ["", "There were N more warnings"] line (app/models/sis_batch.rb
+#: ``limit_size_of_messages``); the errors CSV has them all.
+MAX_MESSAGES_IN_JSON = 25
 RUNNING = ("initializing", "created", "importing")
 COUNT_KEYS = (
     "accounts",
@@ -91,16 +93,20 @@ def sis_import_json(state: SandboxState, base_url: str, batch: SisImport) -> dic
             "created_at": uploader.created_at,
         }
     if batch.warnings:
-        data["processing_warnings"] = [[m.file, m.message] for m in batch.warnings][
-            :MAX_MESSAGES_IN_JSON
-        ]
+        data["processing_warnings"] = _capped(batch.warnings, "warnings")
     if batch.errors:
-        data["processing_errors"] = [[m.file, m.message] for m in batch.errors][
-            :MAX_MESSAGES_IN_JSON
-        ]
+        data["processing_errors"] = _capped(batch.errors, "errors")
     if errors_file is not None:
         data["errors_attachment"] = files.attachment_json(base_url, errors_file)
     return data
+
+
+def _capped(messages: list[SisMessage], kind: str) -> list[list[str]]:
+    pairs = [[m.file, m.message] for m in messages]
+    if len(pairs) <= MAX_MESSAGES_IN_JSON:
+        return pairs
+    more = len(pairs) - MAX_MESSAGES_IN_JSON + 1
+    return [*pairs[: MAX_MESSAGES_IN_JSON - 1], ["", f"There were {more} more {kind}"]]
 
 
 def _root_account(ctx: Ctx, *permissions: str) -> int:

@@ -448,9 +448,26 @@ def _activity(action: Any) -> str:
     return f"{verb} {action.parent_sis_id} → {action.student_sis_id}"
 
 
+#: Canvas's name suffixes (app/models/user.rb ``SUFFIXES``).
+_SUFFIX = re.compile(r"(Sn?r\.?|Senior|Jn?r\.?|Junior|II|III|IV|V|VI|Esq\.?|Esquire)", re.I)
+
+
 def sortable_name(name: str) -> str:
-    """Canvas's default sortable name: "Last, First Middle" (one word stays as it is)."""
-    parts = name.split()
-    if len(parts) < 2:
-        return name
-    return f"{parts[-1]}, {' '.join(parts[:-1])}"
+    """Canvas's default sortable name for ``name`` (app/models/user.rb ``name_parts`` and
+    ``last_name_first``): "Last, First Middle", a suffix kept after the given names
+    ("John Smith Jr." → "Smith, John Jr."), a name with a comma taken as already
+    "Last, First", one word as it is."""
+    surname, given, suffix = ([*(p.strip() for p in name.strip().split(",", 2)), None, None])[:3]
+    if suffix is not None and not _SUFFIX.fullmatch(suffix):
+        given, suffix = f"{given} {suffix}", None
+    if given is None:
+        given, surname = name.strip(), None
+    elif suffix is None and surname and " " in surname and _SUFFIX.fullmatch(given):
+        given, surname, suffix = surname, None, given  # "John Doe, Sr."
+    parts = given.split()
+    if suffix is None and len(parts) > 1 and _SUFFIX.fullmatch(parts[-1]):
+        suffix = parts.pop()
+    if surname is None and len(parts) > 1:
+        surname = parts.pop()
+    first = " ".join([*parts, *([suffix] if suffix else [])])
+    return f"{surname}, {first}".strip() if surname else first

@@ -283,9 +283,14 @@ class SisImportApplier:
         file_level: dict[str, str] = {}
         loose: list[str] = []
         unplaced: list[str] = []
+        hidden = ""
         for m in messages:
             file = _file_name(m.file)
-            if m.row is not None:
+            if m.row is None and _MORE.fullmatch(m.message.strip()):
+                # Canvas lists only its first 24 messages in the JSON, then this line
+                # (app/models/sis_batch.rb ``limit_size_of_messages``).
+                hidden = f"{hidden} {m.message.strip()}.".strip()
+            elif m.row is not None:
                 by_row.setdefault((file, m.row), m.message)
             elif not m.file_level:
                 unplaced.append(m.message)
@@ -296,11 +301,18 @@ class SisImportApplier:
         results: list[RecordOutcome] = []
         for file, rows in ((USERS_CSV, people), (OBSERVERS_CSV, links)):
             for line, row in enumerate(rows, start=2):  # line 1 is the header
-                results.append(
-                    self._one(
-                        state, row, by_row.get((file, line)), file_level.get(file), loose, unplaced
-                    )
+                outcome = self._one(
+                    state, row, by_row.get((file, line)), file_level.get(file), loose, unplaced
                 )
+                if hidden and outcome.status is OutcomeStatus.DONE:
+                    outcome = _outcome(
+                        row,
+                        OutcomeStatus.DONE,
+                        f"{outcome.message}, not confirmed: Canvas's errors file could not be "
+                        f"read and its list of messages stops after 24 ({hidden}). The check "
+                        "afterwards reads Canvas to confirm it.",
+                    )
+                results.append(outcome)
         return results
 
     @staticmethod
@@ -334,6 +346,7 @@ class SisImportApplier:
         return _outcome(row, OutcomeStatus.FAILED, f"The SIS Import ended as '{state}'. {_MAYBE}")
 
 
+_MORE = re.compile(r"There were \d+ more (warnings|errors)")
 _CANCELLED = "Cancelled before the SIS Import was sent: nothing was written."
 _MAYBE = "This record may or may not have been written; check Canvas, then sync again."
 _ABORTED = f"The SIS Import was stopped before it finished. {_MAYBE}"

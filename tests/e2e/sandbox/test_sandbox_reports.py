@@ -82,3 +82,17 @@ def test_sub_account_report_covers_only_its_users(sam):
     with requests.get(url, timeout=10) as download:
         logins = {r["login_id"] for r in _rows(download.content)}
     assert "grace.evans" in logins and "ava.thompson" not in logins
+
+
+def test_include_deleted_adds_only_deleted_logins_that_hold_a_sis_id(canvas, alex):
+    # Canvas's provisioning report adds deleted logins only where sis_user_id is set.
+    jordan = canvas.state.user_by_login("jordan.lee")
+    assert jordan is not None
+    (login,) = canvas.state.logins_of(jordan.id)
+    login.workflow_state = "deleted"  # a deleted login without a SIS ID
+    report = _run(alex, users="true", include_deleted="true")
+    with requests.get(report["attachment"]["url"], timeout=10) as download:
+        users = {r["login_id"]: r for r in _rows(download.content)}
+    assert users["ethan.clarke"]["status"] == "deleted"  # holds SIS ID S1099
+    assert users["ethan.clarke"]["user_id"] == "S1099"
+    assert "jordan.lee" not in users

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from canvas_wizard.core.canvas import CanvasClient
+from canvas_wizard.core.canvas import CanvasClient, CanvasError
 from canvas_wizard.core.errors import WizardError
 from canvas_wizard.core.roster.model import Person, Role
 from canvas_wizard.core.sync.model import (
@@ -198,3 +198,31 @@ def test_cancel_as_the_import_finishes_reports_what_canvas_imported(
     assert batch.workflow_state == "imported"
     assert {o.status for o in outcomes.values()} == {OutcomeStatus.DONE}
     assert all(canvas.state.user_by_sis_id(f"S4{i:03d}") for i in range(3))
+
+
+def test_rows_past_canvass_24_messages_are_not_claimed_done_unchecked(
+    canvas: SandboxCanvas, client: CanvasClient, snapshot: Snapshot
+) -> None:
+    """Canvas's JSON lists 24 messages, then "There were N more warnings"
+    (app/models/sis_batch.rb ``limit_size_of_messages``). When the errors file cannot
+    be read either, a skipped row may go unnamed: it must not read as plainly done."""
+    skipped = [_create(f"S5{i:03d}", f"Twin {i}", "ava.thompson") for i in range(30)]
+    plan = _plan([*skipped, _create("S5900", "Noor Haddad", "noor.haddad")])
+    real_request = client.request
+
+    def no_errors_file(method: str, url: str, *args: object, **kwargs: object) -> object:
+        if "/files/" in url:
+            raise CanvasError("The errors file could not be downloaded.")
+        return real_request(method, url, *args, **kwargs)  # type: ignore[arg-type]
+
+    client.request = no_errors_file  # type: ignore[method-assign]
+    applier = SisImportApplier(client, 1, poll_interval=0.01)
+    outcomes = _by_key(applier.apply(plan, snapshot, progress=lambda p: None, cancel=CancelToken()))
+
+    (batch,) = canvas.state.sis_imports.values()
+    assert len(batch.warnings) == 30
+    named = [o for o in outcomes.values() if o.status is OutcomeStatus.FAILED]
+    assert len(named) == 24  # the ones Canvas's JSON names
+    unnamed = [o for o in outcomes.values() if o.status is OutcomeStatus.DONE]
+    assert len(unnamed) == 7  # six skipped rows Canvas did not list, and Noor
+    assert all("not confirmed" in o.message and "6 more" in o.message for o in unnamed)
