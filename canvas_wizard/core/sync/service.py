@@ -158,7 +158,9 @@ class ProfileSync:
             method=request.method,
             dry_run=request.dry_run,
             approve_limits=request.approve,
-            prefer_report=self.sis_import_allowed(),
+            # On a sub-account too: the root's report finds the people Canvas lists only in
+            # the root (the pre-flight turns it off without the right to run reports).
+            prefer_report=True,
             skip_bad_rows=request.skip_bad_rows,
             progress=progress,
             cancel=cancel,

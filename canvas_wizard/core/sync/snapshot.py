@@ -13,6 +13,9 @@ Two paths give the same Snapshot (a test compares them):
   user_account_associations). The roster's SIS IDs the list does not show
   (``lookup_sis_ids``) are looked up in the root (``sis_user_id:X``), one request
   each, so what was created is found again by the check afterwards and next run.
+  With ``prefer_report`` (and the right to run reports on the root), the root's
+  provisioning report is read instead, plus the sub-account's list to know who is
+  in it: a handful of requests however many people the root holds.
 * **Provisioning report** (root accounts, ``prefer_report=True``) — one report
   with every login and observer link as CSV: a handful of requests however
   large the school, which keeps a no-change resync cheap.
@@ -98,6 +101,20 @@ def read_snapshot(
         return _read_by_report(
             client, account_id, root_account_id, report, token, report_poll, sleep
         )
+    if prefer_report and lookup_sis_ids is not None and account_id != root_account_id:
+        try:
+            return _read_sub_account_by_root_report(
+                client,
+                account_id,
+                root_account_id,
+                lookup_sis_ids,
+                report,
+                token,
+                report_poll,
+                sleep,
+            )
+        except CanvasPermissionError:
+            pass  # no reports on the root for this admin: look people up one by one
     return _read_by_rest(
         client,
         account_id,
@@ -344,6 +361,45 @@ def _read_by_report(
     users = files.get("users", iter(()))
     observers = files.get("user_observers", iter(()))
     return snapshot_from_report(account_id, root_id, users, observers)
+
+
+def _read_sub_account_by_root_report(
+    client: CanvasClient,
+    account_id: int,
+    root_id: int,
+    wanted: set[str],
+    progress: ProgressCallback,
+    cancel: CancelToken,
+    poll: float,
+    sleep: Callable[[float], None],
+) -> Snapshot:
+    """The sub-account's people (from its list) and the roster's people wherever they are
+    in the root (from the root's report), with their logins and parent links."""
+    members: set[int] = set()
+    emails_visible = True
+    for item in client.get_all(
+        f"/api/v1/accounts/{account_id}/users", {"include[]": "email", "per_page": 100}
+    ):
+        members.add(int(item["id"]))
+        emails_visible = emails_visible and "email" in item
+        if len(members) % 100 == 0:
+            _check(cancel)
+            progress(Progress(Phase.READ_CANVAS, len(members), 0, "Reading Canvas users"))
+    root = _read_by_report(client, root_id, root_id, progress, cancel, poll, sleep)
+    people = {
+        uid: person
+        for uid, person in root.people.items()
+        if uid in members or any(lg.sis_user_id in wanted for lg in person.logins)
+    }
+    links = {(o, s) for o, s in root.links if o in people}
+    return Snapshot(
+        account_id=account_id,
+        root_account_id=root_id,
+        people=people,
+        links=links,
+        source="report",
+        emails_visible=emails_visible,
+    )
 
 
 def _download(client: CanvasClient, url: str) -> bytes:

@@ -116,3 +116,18 @@ def test_new_peoples_addresses_stay_unconfirmed_without_manage_students(
     (channel,) = canvas.state.channels_of(omar.id)
     assert channel.workflow_state == "unconfirmed"
     assert any("manage_students" in n for n in result.report.notes), result.report.notes
+
+
+def test_a_sub_account_sync_without_reports_on_the_root_looks_people_up(
+    canvas: SandboxCanvas, sign_in: SignIn
+) -> None:
+    _alex_without(canvas, "read_reports")
+    client = sign_in()
+    roster = with_new_family(seeded_roster())
+
+    result = run_sync(roster, client, 2, 1, prefer_report=True)
+
+    assert result.status == "ok", result.message
+    assert result.snapshot is not None and result.snapshot.source == "api"
+    again = run_sync(roster, client, 2, 1, prefer_report=True, dry_run=True)
+    assert again.plan is not None and again.plan.writes() == 0

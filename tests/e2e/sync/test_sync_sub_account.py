@@ -41,3 +41,22 @@ def test_people_created_in_a_sub_account_are_confirmed_and_not_created_again(
     assert again.status == "ok", again.message
     assert again.plan is not None and again.plan.writes() == 0
     assert writes(canvas.request_counts()) == writes(before)
+
+
+def test_a_sub_account_read_with_the_roots_report_matches_the_page_by_page_read(
+    canvas: SandboxCanvas, sign_in: SignIn
+) -> None:
+    client = sign_in()
+    roster = with_new_family(seeded_roster())
+    assert run_sync(roster, client, PRIMARY, 1).status == "ok"
+    by_pages = run_sync(roster, client, PRIMARY, 1, dry_run=True)
+    gets = canvas.request_counts()["GET"]
+
+    by_report = run_sync(roster, client, PRIMARY, 1, dry_run=True, prefer_report=True)
+
+    assert by_report.snapshot is not None and by_report.snapshot.source == "report"
+    assert by_report.plan is not None and by_report.plan.writes() == 0
+    assert by_pages.snapshot is not None
+    assert set(by_report.snapshot.people) == set(by_pages.snapshot.people)
+    assert by_report.snapshot.links == by_pages.snapshot.links
+    assert canvas.request_counts()["GET"] - gets < 15  # pages, polls and the download
