@@ -170,6 +170,7 @@ def _print_result(
             "counts": report.counts_by_status(),
             "actions": report.counts_by_action(),
             "limit_breaches": [str(b) for b in result.breaches],
+            "notes": list(report.notes),
             "plan_fingerprint": result.plan.fingerprint() if result.plan else None,
             "report": report_path,
             "match": None
@@ -195,6 +196,8 @@ def _print_result(
     print(f"Records: {by_status or 'none'}", file=out)
     for breach in result.breaches:
         print(f"Safety limit: {breach}", file=out)
+    for note in report.notes:
+        print(f"Note: {note}", file=out)
     for record in report.outcomes:
         if record.status in (OutcomeStatus.FAILED, OutcomeStatus.CONFLICT):
             print(f"{record.status.value}: {record.key} {record.name}: {record.message}", file=out)

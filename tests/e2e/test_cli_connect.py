@@ -270,3 +270,20 @@ def test_a_held_run_is_approved_only_for_the_plan_that_was_reviewed(canvas: Sand
     assert canvas.state.user_by_sis_id("S1005").name == "Isla Davies-Okafor"
     history = json.loads(cli("history", "school", "--json").stdout)
     assert history[0]["approved"] is True
+
+
+def test_a_sync_says_in_its_notes_what_a_missing_permission_costs(canvas: SandboxCanvas):
+    add_profile(canvas)
+    assert cli("authorize", "school").returncode == 0
+    assert cli("connect", "school", "--account", "1").returncode == 0
+    state = canvas.state
+    with state.lock:  # Alex loses "Reports – view" after connecting
+        for role in state.admins:
+            if role.user_id == 1:
+                role.permissions = role.permissions - {"read_reports"}
+
+    preview = cli("sync", "school", "--source", str(SAMPLE), "--dry-run", "--json")
+    summary = json.loads(preview.stdout)
+    assert any("read_reports" in n for n in summary["notes"]), summary
+    text = cli("sync", "school", "--source", str(SAMPLE), "--dry-run")
+    assert "Note: Without the Canvas permission read_reports" in text.stdout

@@ -178,7 +178,9 @@ class SyncRun:
         self.progress(Progress(Phase.PLAN, 0, 1, "Comparing the roster with Canvas"))
         plan = plan_sync(roster, snapshot, self.options)
         self.progress(Progress(Phase.PLAN, 1, 1, "Plan ready"))
-        self.report.notes = [*self._preflight_notes, *plan.notes]
+        # The pre-flight's notes go with the plan, so the preview shows them too.
+        plan.notes[:0] = self._preflight_notes
+        self.report.notes = list(plan.notes)
         if not snapshot.emails_visible and self._emails_visible and self.options.update_emails:
             self.report.notes.append(
                 "Canvas did not show email addresses, so emails were neither compared nor "
