@@ -457,6 +457,8 @@ def _connect(session: SetupSession, account_id: int, out: TextIO) -> int:
     )
     for label in report.missing:
         print(f"Warning: you are missing a permission a sync needs: {label}", file=sys.stderr)
+    for cost in report.costs:
+        print(f"Note: {cost}", file=sys.stderr)
     return EXIT_OK if not report.missing else EXIT_FAILED
 
 

@@ -178,6 +178,8 @@ class PermissionReport:
     sis_import_allowed: bool
     explanation: list[str]
     unknown: list[str] = field(default_factory=list)  # names that could not be checked
+    #: Permissions a sync works around, each with what it costs (capabilities.py).
+    costs: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -226,9 +228,10 @@ def check_sync_permissions(client: CanvasClient, account: Account) -> Permission
                 else (f'"{account.name}"')
             )
             lines.append(f"Missing on {where}: {label} (Canvas permission {name}).")
-    lines += capabilities.costs()
+    costs = capabilities.costs()
+    lines += costs
     if not account.is_root:
         lines.append("SIS Imports run only on a root account, so this sync will use the API.")
     if not missing:
         lines.append("You have every permission the sync needs.")
-    return PermissionReport(account, granted, missing, sis_import_allowed, lines, unknown)
+    return PermissionReport(account, granted, missing, sis_import_allowed, lines, unknown, costs)

@@ -98,6 +98,7 @@ def test_the_permission_check_names_each_permission_and_what_it_costs(
     for name in ("import_sis", "read_reports", "read_email_addresses", "manage_students"):
         assert name in text, text
     assert "confirm" in text  # what manage_students costs
+    assert len(report.costs) == 4 and all(c in report.explanation for c in report.costs)
     assert not report.sis_import_allowed
     assert report.ok  # none of these stops a sync through the API
 
