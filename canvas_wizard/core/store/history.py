@@ -342,17 +342,32 @@ class HistoryStore:
             )
 
     def finish_run(
-        self, run_id: int, *, status: str, counts: dict[str, int], error: str | None = None
+        self,
+        run_id: int,
+        *,
+        status: str,
+        counts: dict[str, int],
+        error: str | None = None,
+        method: str | None = None,
     ) -> None:
+        """``method``: the method the run really used, when it differs from the one asked."""
         final = RunStatus(status)
+        used = RunMethod(method).value if method is not None else None
         if final is RunStatus.RUNNING:
             raise ValueError("finish_run needs a final status, not 'running'")
         with self._write() as conn:
             self._require_run(conn, run_id)
             conn.execute(
                 "UPDATE runs SET status = ?, finished_at = ?, counts = ?, error = ?,"
-                " pid = NULL, start_token = NULL WHERE id = ?",
-                (final.value, _now(), json.dumps(dict(counts), sort_keys=True), error, run_id),
+                " method = COALESCE(?, method), pid = NULL, start_token = NULL WHERE id = ?",
+                (
+                    final.value,
+                    _now(),
+                    json.dumps(dict(counts), sort_keys=True),
+                    error,
+                    used,
+                    run_id,
+                ),
             )
 
     def mark_interrupted(self, profile: str | None = None) -> int:

@@ -270,7 +270,7 @@ class SyncRun:
         self._preflight_notes += caps.costs(relevant)
         if sis and not caps.sis_import_possible:
             self.applier = RestApplier(self.client, self.account_id, self.root_account_id)
-            self.method = self.report.method = "api"
+            self.method = self.report.method = "api"  # service.METHOD_API
             self.prefer_report = self._asked_report
         if self.prefer_report and not caps.has("read_reports"):
             self.prefer_report = False

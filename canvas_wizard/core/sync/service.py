@@ -195,7 +195,9 @@ class ProfileSync:
             counts = report.counts_by_status() | {
                 f"action:{k}": v for k, v in report.counts_by_action().items()
             }
-            history.finish_run(run_id, status=result.status, counts=counts)
+            history.finish_run(
+                run_id, status=result.status, counts=counts, method=result.report.method
+            )
         match = None
         if result.roster is not None and result.snapshot is not None:
             match = match_report(result.roster, result.snapshot)

@@ -188,3 +188,11 @@ def test_a_history_from_a_newer_version_is_refused(tmp_path: Path) -> None:
 
 def test_repr_holds_only_the_path(store: HistoryStore) -> None:
     assert repr(store) == f"HistoryStore({str(store.path)!r})"
+
+
+def test_a_run_that_fell_back_to_the_api_is_kept_as_an_api_run(store: HistoryStore) -> None:
+    # A SIS Import asked for, written through the API because the admin may not import.
+    run_id = _start(store, method="sis-import")
+    store.finish_run(run_id, status="ok", counts={"created": 3}, method="api")
+    (run,) = store.list_runs("school")
+    assert run.method is RunMethod.API
