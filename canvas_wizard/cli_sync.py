@@ -2,7 +2,8 @@
 
 Exit status: 0 success; 1 finished with failed records or conflicts (or cancelled);
 2 usage or input error (nothing written); 3 held by a safety limit (nothing
-written); 4 sign-in needed (run ``canvas-wizard authorize NAME``).
+written); 4 sign-in needed (run ``canvas-wizard authorize NAME``); 5 syncing is
+paused (nothing read or written; ``canvas-wizard resume NAME``).
 Progress goes to stderr: one line per phase change and the counts every few seconds.
 """
 
@@ -26,8 +27,16 @@ from canvas_wizard.core.sync.outcome import CancelToken, OutcomeStatus, Phase, P
 from canvas_wizard.core.sync.report import write_report_csv
 from canvas_wizard.core.sync.service import ProfileSync, SyncOutcome, SyncRequest
 
-EXIT_BY_STATUS = {"ok": 0, "failed_records": 1, "cancelled": 1, "input_error": 2, "held": 3}
+EXIT_BY_STATUS = {
+    "ok": 0,
+    "failed_records": 1,
+    "cancelled": 1,
+    "input_error": 2,
+    "held": 3,
+    "paused": 5,
+}
 EXIT_HELD = 3
+EXIT_PAUSED = 5
 
 
 def add_sync_commands(sub: Any) -> None:
@@ -60,6 +69,16 @@ def add_sync_commands(sub: Any) -> None:
     )
     sync.add_argument("--json", action="store_true", help="print a summary object on stdout")
     sync.add_argument("--report", metavar="FILE.csv", help="write every record's outcome here")
+    sync.add_argument(
+        "--scheduled",
+        action="store_true",
+        help="mark the run as scheduled in the history (the scheduled entry adds this)",
+    )
+    sync.add_argument(
+        "--even-if-paused",
+        action="store_true",
+        help="sync once although syncing is paused (see: canvas-wizard pause)",
+    )
     hist = sub.add_parser("history", help="list past sync runs")
     hist.add_argument("name")
     hist.add_argument("--json", action="store_true")
@@ -104,6 +123,8 @@ def run_sync_command(args: argparse.Namespace, paths: AppPaths, out: TextIO) -> 
         approve=args.approve or args.approve_limits,
         options=SyncOptions(suspend_missing=args.suspend_missing),
         skip_bad_rows=args.skip_bad_rows,
+        trigger="scheduled" if args.scheduled else "manual",
+        even_if_paused=args.even_if_paused,
     )
     if args.approve_limits and not args.approve and not args.dry_run:
         print(
@@ -198,6 +219,10 @@ def _print_result(
     for record in report.outcomes:
         if record.status in (OutcomeStatus.FAILED, OutcomeStatus.CONFLICT):
             print(f"{record.status.value}: {record.key} {record.name}: {record.message}", file=out)
+    if result.status == "paused":
+        print(
+            "Resume with: canvas-wizard resume NAME, or sync once with --even-if-paused.", file=out
+        )
     if result.status == "held" and result.plan is not None:
         print(
             "Nothing was written. Review the plan (--dry-run --report FILE.csv), then approve "
@@ -229,6 +254,7 @@ def run_history_command(args: argparse.Namespace, paths: AppPaths, out: TextIO) 
                     "counts": r.counts,
                     "approved": r.approved,
                     "error": r.error,
+                    "trigger": r.trigger.value,
                 }
                 for r in runs
             ],
@@ -241,7 +267,8 @@ def run_history_command(args: argparse.Namespace, paths: AppPaths, out: TextIO) 
         print(f"No sync runs yet for {args.name!r}.", file=out)
     for r in runs:
         kind = "preview" if r.dry_run else "sync"
-        print(f"#{r.id}\t{r.started_at}\t{kind}\t{r.method}\t{r.status}\t{r.who}", file=out)
+        line = f"#{r.id}\t{r.started_at}\t{kind}\t{r.method}\t{r.status}\t{r.who}\t{r.trigger}"
+        print(line, file=out)
     return 0
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,14 +22,16 @@ from canvas_wizard.core.errors import UsageError
 from canvas_wizard.core.paths import AppPaths
 from canvas_wizard.core.roster import ColumnMapping, RosterFormat, read_roster
 from canvas_wizard.core.roster.model import Roster
+from canvas_wizard.core.schedule.pause import Pause, PauseStore
 from canvas_wizard.core.settings import load_settings_or_defaults
 from canvas_wizard.core.store import Profile, SecretStore
-from canvas_wizard.core.store.history import HistoryStore, RunSummary
+from canvas_wizard.core.store.history import HistoryStore, RunStatus, RunSummary
 from canvas_wizard.core.store.lock import ProfileLock
 from canvas_wizard.core.sync.engine import SyncResult, SyncRun
 from canvas_wizard.core.sync.match import MatchReport, match_report
 from canvas_wizard.core.sync.model import SyncOptions
 from canvas_wizard.core.sync.outcome import CancelToken, ProgressCallback, RecordOutcome
+from canvas_wizard.core.sync.report import SyncReport
 from canvas_wizard.core.sync.sis_apply import SisImportApplier
 
 METHOD_API = "api"
@@ -50,6 +53,10 @@ class SyncRequest:
     skip_bad_rows: bool = False
     #: Use the safety limits saved in Settings (the default) instead of ``options.limits``.
     limits_from_settings: bool = True
+    #: "manual" or "scheduled" (the operating system's scheduler started it), for the history.
+    trigger: str = "manual"
+    #: Sync once although the profile is paused (the admin said so).
+    even_if_paused: bool = False
 
 
 @dataclass
@@ -122,6 +129,10 @@ class ProfileSync:
         Only one run per profile at a time, across processes: another one running
         raises :class:`~canvas_wizard.core.store.lock.SyncAlreadyRunning`.
         """
+        if not request.dry_run and not request.even_if_paused:
+            pause = PauseStore(self.paths).get(self.profile.name)
+            if pause is not None:
+                return self._record_paused(request, pause)
         purpose = "preview" if request.dry_run else "sync"
         with ProfileLock(self.paths, self.profile.name, purpose=purpose):
             return self._run_locked(request, progress=progress, cancel=cancel, roster=roster)
@@ -172,6 +183,7 @@ class ProfileSync:
                 who=self.profile.signed_in_as or "",
                 source=str(request.source),
                 options=_options_summary(request),
+                trigger=request.trigger,
             )
             try:
                 result = run.run()
@@ -199,6 +211,28 @@ class ProfileSync:
             match = match_report(result.roster, result.snapshot)
         return SyncOutcome(run_id, result, match)
 
+    def _record_paused(self, request: SyncRequest, pause: Pause) -> SyncOutcome:
+        """A paused profile's sync: nothing read or written, one "paused" line in the history."""
+        message = f"{pause.describe()} Nothing was read or written."
+        report = SyncReport(
+            run_id="", started=datetime.now(UTC), method=request.method, dry_run=False
+        )
+        report.finished = report.started
+        with HistoryStore(self.paths.history_db) as history:
+            run_id = history.start_run(
+                profile=self.profile.name,
+                method=request.method,
+                dry_run=False,
+                who=self.profile.signed_in_as or "",
+                source=str(request.source),
+                options=_options_summary(request),
+                trigger=request.trigger,
+            )
+            history.finish_run(run_id, status=RunStatus.PAUSED, counts={}, error=message)
+        return SyncOutcome(
+            run_id, SyncResult(status="paused", report=report, message=message), None
+        )
+
     def history(self, limit: int = 50) -> list[RunSummary]:
         if not self.paths.history_db.exists():
             return []
@@ -224,4 +258,5 @@ def _options_summary(request: SyncRequest) -> dict[str, Any]:
         "update_logins": o.update_logins,
         "skip_bad_rows": request.skip_bad_rows,
         "approved": bool(request.approve),
+        "even_if_paused": request.even_if_paused,
     }
