@@ -20,8 +20,13 @@ import requests
 from canvas_wizard.core.auth import TokenManager
 from canvas_wizard.core.auth.oauth import redirect_uri_for
 from canvas_wizard.core.paths import AppPaths, app_paths
-from canvas_wizard.core.store import ConnectedAccount, Profile, ProfileStore, SecretKind
-from canvas_wizard.core.store import SecretStore
+from canvas_wizard.core.store import (
+    ConnectedAccount,
+    Profile,
+    ProfileStore,
+    SecretKind,
+    SecretStore,
+)
 from canvas_wizard.demo import free_loopback_port
 from canvas_wizard.sandbox import SandboxCanvas
 from canvas_wizard.sandbox.signin import sign_in
