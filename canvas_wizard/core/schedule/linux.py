@@ -98,6 +98,11 @@ class CronScheduler:
         return result.stdout.splitlines()
 
     def _write(self, lines: list[str]) -> None:
+        if not lines:  # leave no empty crontab behind where there was none before us
+            result = run_tool([self._crontab, "-r"], what="remove your empty crontab")
+            if result.returncode != 0 and "no crontab" not in result.stderr.lower():
+                raise failed(result, "remove your empty crontab")
+            return
         text = "".join(f"{line}\n" for line in lines)
         result = run_tool([self._crontab, "-"], input=text, what="write your crontab")
         if result.returncode != 0:
