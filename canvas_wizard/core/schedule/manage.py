@@ -10,8 +10,8 @@ import json
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
-from datetime import time
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, time
 from pathlib import Path
 
 from canvas_wizard.core.errors import UsageError
@@ -123,8 +123,10 @@ class Schedules:
             suspend_missing=suspend_missing,
             home=home_of(self.paths),
         )
-        spec = ScheduleSpec(
-            **{**spec.__dict__, "output_log": self.paths.log_dir / f"scheduled-{spec.key}.log"}
+        spec = replace(
+            spec,
+            output_log=self.paths.log_dir / f"scheduled-{spec.key}.log",
+            created_at=datetime.now(UTC),
         )
         old = self.store.get(profile.name)
         if old is not None and old.key != spec.key:

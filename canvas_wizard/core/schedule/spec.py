@@ -14,7 +14,7 @@ import json
 import re
 import sys
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import datetime, time
 from pathlib import Path
 
 from canvas_wizard.core.errors import UsageError
@@ -79,6 +79,8 @@ class ScheduleSpec:
     output_log: Path | None = None
     #: The command that starts canvas-wizard (the frozen app, or this Python with -m).
     launcher: tuple[str, ...] = field(default_factory=lambda: default_launcher())
+    #: When the entry was made: a due time before it cannot have been missed.
+    created_at: datetime | None = None
 
     @property
     def key(self) -> str:
@@ -110,12 +112,15 @@ class ScheduleSpec:
             "home": str(self.home) if self.home else None,
             "output_log": str(self.output_log) if self.output_log else None,
             "launcher": list(self.launcher),
+            "created_at": self.created_at.isoformat(timespec="seconds")
+            if self.created_at
+            else None,
         }
 
     @classmethod
     def from_json(cls, data: dict[str, object]) -> ScheduleSpec:
         launcher = data.get("launcher")
-        home, log = data.get("home"), data.get("output_log")
+        home, log, created = data.get("home"), data.get("output_log"), data.get("created_at")
         return cls(
             profile=str(data["profile"]),
             source=Path(str(data["source"])),
@@ -128,6 +133,7 @@ class ScheduleSpec:
             launcher=tuple(str(x) for x in launcher)
             if isinstance(launcher, list)
             else default_launcher(),
+            created_at=datetime.fromisoformat(str(created)) if created else None,
         )
 
 
