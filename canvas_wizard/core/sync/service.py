@@ -18,7 +18,7 @@ import requests
 
 from canvas_wizard.core.auth import TokenManager
 from canvas_wizard.core.canvas import CanvasClient, make_session
-from canvas_wizard.core.errors import UsageError
+from canvas_wizard.core.errors import UsageError, WizardError
 from canvas_wizard.core.paths import AppPaths
 from canvas_wizard.core.roster import ColumnMapping, RosterFormat, read_roster
 from canvas_wizard.core.roster.model import Roster
@@ -94,6 +94,7 @@ class ProfileSync:
         else:  # tests: a client with short timeouts and no real sleeping between retries
             self.client = client_factory(profile.canvas_url, self.tokens, self._http)
         self._root_id: int | None = None
+        self._recorded = False
 
     @property
     def account_id(self) -> int:
@@ -134,8 +135,16 @@ class ProfileSync:
             if pause is not None:
                 return self._record_paused(request, pause)
         purpose = "preview" if request.dry_run else "sync"
-        with ProfileLock(self.paths, self.profile.name, purpose=purpose):
-            return self._run_locked(request, progress=progress, cancel=cancel, roster=roster)
+        self._recorded = False
+        try:
+            with ProfileLock(self.paths, self.profile.name, purpose=purpose):
+                return self._run_locked(request, progress=progress, cancel=cancel, roster=roster)
+        except WizardError as exc:
+            # Nobody watches a scheduled run: a stop before it reached the history (the
+            # export missing, another sync running) must still show there.
+            if request.trigger == "scheduled" and not self._recorded:
+                self._record_stopped(request, exc)
+            raise
 
     def _run_locked(
         self,
@@ -185,6 +194,7 @@ class ProfileSync:
                 options=_options_summary(request),
                 trigger=request.trigger,
             )
+            self._recorded = True
             try:
                 result = run.run()
             except BaseException as exc:
@@ -210,6 +220,20 @@ class ProfileSync:
         if result.roster is not None and result.snapshot is not None:
             match = match_report(result.roster, result.snapshot)
         return SyncOutcome(run_id, result, match)
+
+    def _record_stopped(self, request: SyncRequest, error: WizardError) -> None:
+        status = RunStatus.INPUT_ERROR if isinstance(error, UsageError) else RunStatus.ERROR
+        with HistoryStore(self.paths.history_db) as history:
+            run_id = history.start_run(
+                profile=self.profile.name,
+                method=request.method,
+                dry_run=request.dry_run,
+                who=self.profile.signed_in_as or "",
+                source=str(request.source),
+                options=_options_summary(request),
+                trigger=request.trigger,
+            )
+            history.finish_run(run_id, status=status, counts={}, error=error.message)
 
     def _record_paused(self, request: SyncRequest, pause: Pause) -> SyncOutcome:
         """A paused profile's sync: nothing read or written, one "paused" line in the history."""
