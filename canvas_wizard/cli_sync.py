@@ -20,7 +20,7 @@ from typing import Any, TextIO
 from canvas_wizard.core.errors import WizardError
 from canvas_wizard.core.paths import AppPaths
 from canvas_wizard.core.roster import RosterFormat
-from canvas_wizard.core.store import ProfileStore, SecretStore
+from canvas_wizard.core.store import Profile, ProfileStore, SecretStore
 from canvas_wizard.core.store.history import HistoryStore
 from canvas_wizard.core.sync import SyncOptions
 from canvas_wizard.core.sync.outcome import CancelToken, OutcomeStatus, Phase, Progress
@@ -132,11 +132,18 @@ def run_sync_command(args: argparse.Namespace, paths: AppPaths, out: TextIO) -> 
             "you reviewed, use --approve FINGERPRINT from its --dry-run.",
             file=sys.stderr,
         )
-    sync = ProfileSync(paths, SecretStore(session_only=args.session_only), profile)
+    secrets = SecretStore(session_only=args.session_only)
+    sync = ProfileSync(paths, secrets, profile)
     try:
         outcome = _run_in_foreground(sync, request)
+    except WizardError:
+        if args.scheduled:
+            _email_summary(paths, secrets, profile, None)
+        raise
     finally:
         sync.close()
+    if args.scheduled:
+        _email_summary(paths, secrets, profile, outcome.run_id)
     report = outcome.result.report
     if args.report:
         write_report_csv(report, Path(args.report))
@@ -147,6 +154,16 @@ def run_sync_command(args: argparse.Namespace, paths: AppPaths, out: TextIO) -> 
     ):
         status = 1
     return status
+
+
+def _email_summary(
+    paths: AppPaths, secrets: SecretStore, profile: Profile, run_id: int | None
+) -> None:
+    from canvas_wizard.core.schedule.notify import notify_scheduled_run
+
+    problem = notify_scheduled_run(paths, secrets, profile, run_id)
+    if problem:
+        print(f"Warning: {problem}", file=sys.stderr)
 
 
 def _run_in_foreground(sync: ProfileSync, request: SyncRequest) -> SyncOutcome:
