@@ -97,6 +97,7 @@ def test_bundle_holds_versions_profile_runs_and_logs_but_no_secret(saved_profile
         "client_secret": True,
         "refresh_token": True,
         "access_token": True,
+        "smtp_password": False,  # no email summary set up
     }
     assert "secret_key_id" not in saved
     runs = json.loads(contents["history/school.json"])
