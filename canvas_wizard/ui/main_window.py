@@ -415,6 +415,7 @@ class MainWindow(QMainWindow):
             store.paths,
             profile.name,
             lambda: self.tabs.setCurrentWidget(self.sync_tab),
+            secrets,
         )
         self.history_tab.refresh()
         run_in_background(

@@ -36,6 +36,8 @@ from canvas_wizard.core.paths import AppPaths
 from canvas_wizard.core.schedule.manage import Schedules, ScheduleStatus, TrialRun
 from canvas_wizard.core.schedule.pause import Pause, PauseStore
 from canvas_wizard.core.schedule.spec import DAY_NAMES
+from canvas_wizard.core.store import SecretStore
+from canvas_wizard.ui.schedule.email_dialog import EmailDialog
 from canvas_wizard.ui.tasks import run_in_background
 from canvas_wizard.ui.widgets import StatusLine, plain_label
 
@@ -57,12 +59,15 @@ class ScheduleDialog(QDialog):
         *,
         schedules: Schedules | None = None,
         source: Path | None = None,
+        secrets: SecretStore | None = None,
     ) -> None:
         super().__init__(parent)
         self.paths = paths
         self.profile = profile
         self.schedules = schedules or Schedules(paths)
         self.pauses = PauseStore(paths)
+        self.secrets = secrets or SecretStore()
+        self.email_dialog: EmailDialog | None = None
         self.setWindowTitle(f"Schedule — {profile}")
         layout = QVBoxLayout(self)
         layout.addWidget(
@@ -120,6 +125,10 @@ class ScheduleDialog(QDialog):
         for button in (self.create_button, self.test_button, self.remove_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
+        self.email_button = QPushButton("Email summary…")
+        self.email_button.setAccessibleName("Set up the email summary of scheduled runs")
+        self.email_button.clicked.connect(self.open_email)
+        buttons.addWidget(self.email_button)
         layout.addLayout(buttons)
         self.entry_label = plain_label("Reading the schedule…")
         self.entry_label.setAccessibleName("What is scheduled")
@@ -179,6 +188,12 @@ class ScheduleDialog(QDialog):
         self.resize(760, 620)
         self._busy(True)
         run_in_background(self, self._load, self._on_loaded, self._on_failed)
+
+    def open_email(self) -> EmailDialog:
+        dialog = EmailDialog(self.paths, self.profile, self.secrets, self)
+        dialog.open()
+        self.email_dialog = dialog
+        return dialog
 
     # -- reading ---------------------------------------------------------------------
     def _load(self) -> tuple[ScheduleStatus | None, Pause | None]:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QWidget
 from canvas_wizard.core.paths import AppPaths
 from canvas_wizard.core.schedule.attention import Attention, AttentionKind, load_attention
 from canvas_wizard.core.schedule.pause import Pause, PauseStore
+from canvas_wizard.core.store import SecretStore
 from canvas_wizard.core.store.history import RunSummary
 from canvas_wizard.ui.schedule.banner import AttentionBanner
 from canvas_wizard.ui.schedule.dialog import ScheduleDialog
@@ -38,6 +39,7 @@ class UnattendedSync(QObject):
         paths: AppPaths,
         profile: str,
         show_sync_tab: Callable[[], None],
+        secrets: SecretStore,
     ) -> None:
         super().__init__(window)
         self.window = window
@@ -46,6 +48,7 @@ class UnattendedSync(QObject):
         self.paths = paths
         self.profile = profile
         self._show_sync_tab = show_sync_tab
+        self.secrets = secrets
         self.dialog: ScheduleDialog | None = None
         sync_tab.scheduleRequested.connect(self.open_schedule)
         banner.scheduleRequested.connect(self.open_schedule)
@@ -72,7 +75,11 @@ class UnattendedSync(QObject):
 
     def open_schedule(self) -> ScheduleDialog:
         dialog = ScheduleDialog(
-            self.paths, self.profile, self.window, source=self.sync_tab.source.source()
+            self.paths,
+            self.profile,
+            self.window,
+            source=self.sync_tab.source.source(),
+            secrets=self.secrets,
         )
         dialog.changed.connect(self.refresh)
         dialog.open()

@@ -163,3 +163,51 @@ def test_the_test_email_goes_through_starttls(setup: Setup, mailbox: Mailbox) ->
     with pytest.raises(EmailError):
         send(plain, PASSWORD, trial_message("school", plain))
     assert len(mailbox.messages) == 1
+
+
+def test_the_email_dialog_saves_the_password_in_the_keyring_and_sends_a_test(
+    qtbot: Any, qapp: Any, setup: Setup, mailbox: Mailbox
+) -> None:
+    from canvas_wizard.ui import gc_guard
+    from canvas_wizard.ui.schedule.dialog import ScheduleDialog
+    from canvas_wizard.ui.tasks import task_pool
+
+    gc_guard.install(qapp)
+    schedule = ScheduleDialog(setup.paths, "school", secrets=setup.secrets)
+    qtbot.addWidget(schedule)
+    schedule.show()
+    dialog = schedule.open_email()
+    qtbot.waitUntil(lambda: dialog.save_button.isEnabled(), timeout=10_000)
+    dialog.host.setText("127.0.0.1")
+    dialog.port.setValue(mailbox.port)
+    dialog.username.setText("it-robot@northfield.example")
+    dialog.password.setText(PASSWORD)
+    dialog.from_address.setText("it-robot@northfield.example")
+    dialog.recipients.setText("it-team@northfield.example; head@northfield.example")
+
+    dialog.test_button.click()
+    qtbot.waitUntil(lambda: dialog.status.kind in ("ok", "error"), timeout=10_000)
+    assert dialog.status.kind == "ok", dialog.status.text()
+    assert "Sent a test email to it-team@northfield.example, head@northfield.example" in (
+        dialog.status.text()
+    )
+    assert [m["Subject"] for m in mailbox.messages] == ["Canvas Sync Wizard: test email for school"]
+
+    dialog.save_button.click()
+    qtbot.waitUntil(lambda: dialog.status.kind == "ok" and "Saved" in dialog.status.text())
+    assert setup.secrets.get(setup.profile, SecretKind.SMTP_PASSWORD) == PASSWORD
+    saved = EmailStore(setup.paths).get("school")
+    assert saved is not None and saved.recipients == (
+        "it-team@northfield.example",
+        "head@northfield.example",
+    )
+    assert PASSWORD not in EmailStore(setup.paths).path("school").read_text()
+    assert dialog.password.text() == "", "the typed password is not kept on screen"
+
+    # A wrong password is said plainly, and nothing is sent.
+    dialog.password.setText("wrong")
+    dialog.test_button.click()
+    qtbot.waitUntil(lambda: dialog.status.kind == "error", timeout=10_000)
+    assert "did not accept the user name and password" in dialog.status.text()
+    assert len(mailbox.messages) == 1
+    assert task_pool().waitForDone(10_000)
