@@ -205,7 +205,9 @@ def schedule_shots(
     from canvas_wizard.ui.schedule.dialog import ScheduleDialog
 
     name = profile.name  # type: ignore[attr-defined]
-    dialog = ScheduleDialog(paths, name, window, schedules=Schedules(paths, NotInstalled()))
+    dialog = ScheduleDialog(
+        paths, name, window, schedules=Schedules(paths, NotInstalled()), secrets=secrets
+    )
     dialog.show()
     wait_until(app, lambda: dialog.create_button.isEnabled())
     dialog.source.setText(str(export))
@@ -216,6 +218,17 @@ def schedule_shots(
         app.processEvents()
     dialog.grab().save(str(out_dir / "schedule-dialog.png"))
     print(out_dir / "schedule-dialog.png")
+    email = dialog.open_email()
+    wait_until(app, lambda: email.save_button.isEnabled())
+    email.host.setText("smtp.office365.com")
+    email.username.setText("it-robot@northfield.example")
+    email.from_address.setText("it-robot@northfield.example")
+    email.recipients.setText("it-team@northfield.example")
+    for _ in range(5):
+        app.processEvents()
+    email.grab().save(str(out_dir / "schedule-email.png"))
+    print(out_dir / "schedule-email.png")
+    email.close()
     dialog.close()
     window.close()
 

@@ -209,3 +209,21 @@ def test_the_schedule_dialog_refuses_a_missing_export_and_no_days(qtbot, connect
     assert dialog.status.text() == "Tick at least one day."
     assert Schedules(paths).store.get("school") is None
     assert task_pool().waitForDone(20_000)
+
+
+def test_the_done_page_offers_the_schedule(qtbot, connected):
+    from canvas_wizard.core.setup import SetupSession
+    from canvas_wizard.ui.wizard import WizardContext
+    from canvas_wizard.ui.wizard.page_done import DonePage
+
+    session = SetupSession(connected.store, connected.secrets, connected.profile)
+    page = DonePage(WizardContext(session=session, open_url=lambda url: True))
+    qtbot.addWidget(page)
+    try:
+        page.schedule_button.click()
+        dialog = page.schedule_dialog
+        assert isinstance(dialog, ScheduleDialog) and dialog.profile == "school"
+        qtbot.waitUntil(lambda: dialog.entry_label.text() == "Not scheduled yet.", timeout=WAIT)
+    finally:
+        assert task_pool().waitForDone(20_000)
+        session.close()

@@ -78,6 +78,16 @@ class ScheduleDialog(QDialog):
             )
         )
 
+        if not self.secrets.persistent:
+            warning = plain_label(
+                "Secrets are not saved in a keyring on this computer (session-only mode), so a "
+                "scheduled sync cannot sign in to Canvas. Set up a keyring first (README, "
+                "Where things are kept)."
+            )
+            warning.setAccessibleName("Warning")
+            warning.setStyleSheet("color: palette(bright-text); background: #b3261e; padding: 4px")
+            layout.addWidget(warning)
+
         form = QFormLayout()
         self.source = QLineEdit(str(source) if source else "")
         self.source.setAccessibleName("Export file to read")

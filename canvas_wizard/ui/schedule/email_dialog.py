@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from canvas_wizard.core.errors import WizardError
 from canvas_wizard.core.paths import AppPaths
 from canvas_wizard.core.schedule.email import (
     EmailSettings,
@@ -112,6 +113,7 @@ class EmailDialog(QDialog):
         layout.addLayout(buttons)
         self.status = StatusLine()
         layout.addWidget(self.status)
+        layout.addStretch(1)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         layout.addWidget(close)
@@ -122,13 +124,18 @@ class EmailDialog(QDialog):
         run_in_background(self, self._load, self._on_loaded, self._on_failed)
 
     # -- loading ---------------------------------------------------------------------
-    def _load(self) -> tuple[Profile, EmailSettings | None, bool]:
+    def _load(self) -> tuple[Profile, EmailSettings | None, bool, str]:
         profile = ProfileStore(self.paths).get(self.profile_name)
-        saved = self.secrets.get(profile, SecretKind.SMTP_PASSWORD) is not None
-        return profile, self.store.get(profile.name), saved
+        try:
+            saved, problem = self.secrets.get(profile, SecretKind.SMTP_PASSWORD) is not None, ""
+        except WizardError as exc:  # still show the settings; say why no password can be kept
+            saved, problem = False, exc.message
+        return profile, self.store.get(profile.name), saved, problem
 
-    def _on_loaded(self, loaded: tuple[Profile, EmailSettings | None, bool]) -> None:
-        self.profile, settings, self.password_saved = loaded
+    def _on_loaded(self, loaded: tuple[Profile, EmailSettings | None, bool, str]) -> None:
+        self.profile, settings, self.password_saved, problem = loaded
+        if problem:
+            self.status.show_status("error", problem)
         if self.password_saved:
             self.password.edit.setPlaceholderText("saved in the keyring; type to replace it")
         if settings is not None:
