@@ -319,9 +319,15 @@ def _profile(
         return EXIT_OK
     if action == "remove":
         p = store.get(args.name)
+        from canvas_wizard.core.schedule.manage import forget_unattended
+
+        # First the scheduler's entry: left behind, it would fail every night.
+        unscheduled = forget_unattended(store.paths, p.name)
         secrets.forget_all(p)
         store.remove(p.name)
         print(f"Removed {p.name!r} and its saved secrets.", file=out)
+        if unscheduled:
+            print(f"Removed its scheduled sync from {unscheduled}.", file=out)
         return EXIT_OK
     raise AssertionError(action)
 

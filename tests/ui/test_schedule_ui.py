@@ -179,6 +179,13 @@ def test_the_schedule_dialog_creates_shows_and_removes_a_real_crontab_entry(
         assert "crontab line in the crontab of" in dialog.entry_label.text()
         assert dialog.create_button.text() == "Update schedule"
 
+        # Test now: here, as under cron, the keyring's D-Bus address is not passed on.
+        dialog.test_button.click()
+        qtbot.waitUntil(lambda: dialog.trial is not None, timeout=60_000)
+        assert dialog.status.kind == "error"
+        assert "The scheduled sync would fail" in dialog.status.text()
+        assert "keyring NOT reachable" in dialog.status.text()
+
         with qtbot.waitSignal(dialog.changed, timeout=WAIT):
             dialog.remove_button.click()
         assert "Removed the scheduled sync" in dialog.status.text()

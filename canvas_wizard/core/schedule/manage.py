@@ -181,6 +181,27 @@ class Schedules:
         return TrialRun.from_process(argv, env, proc.returncode, proc.stdout, proc.stderr)
 
 
+def forget_unattended(paths: AppPaths, profile: str) -> str | None:
+    """A profile is being removed: its scheduler entry, pause and email settings go too.
+
+    Returns where a scheduler entry was removed from, if there was one.
+    """
+    from canvas_wizard.core.schedule.email import EmailStore
+    from canvas_wizard.core.schedule.pause import PauseStore
+
+    schedules = Schedules(paths)
+    where = None
+    spec = schedules.store.get(profile)
+    if spec is not None:
+        entry = schedules.scheduler.find(spec)
+        schedules.scheduler.remove(spec)
+        schedules.store.remove(profile)
+        where = entry.location if entry else "the scheduler"
+    PauseStore(paths).resume(profile)
+    EmailStore(paths).remove(profile)
+    return where
+
+
 def bare_environment() -> dict[str, str]:
     """About what cron, a systemd user service or Task Scheduler give a job."""
     if sys.platform == "win32":

@@ -92,9 +92,13 @@ def test_schedule_show_and_remove_a_crontab_entry(
 
     # Scheduling again replaces the entry, never adds a second one.
     again = cli(
-        "schedule", "school", "--source", str(setup.export), "--at", "22:05", "--days", "sat"
-    )
+        "schedule", "school", "--source", str(setup.export), "--at", "22:05", "--days", "sat",
+        "--method", "api", "--json",
+    )  # fmt: skip
     assert again.returncode == 0, again.stderr
+    made_json = json.loads(again.stdout)
+    assert (made_json["at"], made_json["days"], made_json["method"]) == ("22:05", "sat", "api")
+    assert made_json["installed"] is True and made_json["kind"] == "crontab"
     ours = [x for x in crontab_lines() if str(setup.export) in x]
     assert len(ours) == 1 and ours[0].startswith("5 22 * * 6 ")
 
@@ -179,3 +183,19 @@ def test_schedule_test_reaches_the_keyring_the_file_and_canvas(setup: Setup, cle
     no_file = schedules.try_run("school")
     assert (no_file.ok, no_file.source, no_file.exit_status) == (False, False, 2)
     assert str(setup.export) in no_file.message
+
+
+def test_removing_the_profile_removes_its_scheduled_sync(
+    setup: Setup, neighbour: str, cleanup: None
+) -> None:
+    made = cli("schedule", "school", "--source", str(setup.export), "--at", "05:10")
+    assert made.returncode == 0, made.stderr
+    assert cli("pause", "school", "--reason", "moving").returncode == 0
+    assert [x for x in crontab_lines() if str(setup.export) in x]
+    removed = cli("profile", "remove", "school")
+    assert removed.returncode == 0, removed.stderr
+    assert "Removed its scheduled sync from the crontab of" in removed.stdout
+    assert not [x for x in crontab_lines() if str(setup.export) in x]
+    assert neighbour in crontab_lines()
+    assert not list((setup.paths.config_dir / "schedules").glob("*.json"))
+    assert not list((setup.paths.config_dir / "paused").glob("*.json"))
