@@ -234,3 +234,33 @@ def test_the_done_page_offers_the_schedule(qtbot, connected):
     finally:
         assert task_pool().waitForDone(20_000)
         session.close()
+
+
+def test_the_banner_says_when_the_schedule_did_not_run(qtbot, connected, tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from canvas_wizard.core.schedule.spec import ScheduleSpec, ScheduleStore
+
+    two_hours_ago = (datetime.now() - timedelta(hours=2)).time().replace(second=0, microsecond=0)
+    ScheduleStore(connected.store.paths).save(
+        ScheduleSpec(
+            profile="school",
+            source=tmp_path / "cloudwork.csv",
+            at=two_hours_ago,
+            days=tuple(range(7)),
+            created_at=datetime.now(UTC) - timedelta(days=3),
+        )
+    )
+    win = open_window(qtbot, connected)
+    try:
+        qtbot.waitUntil(lambda: win.banner.isVisible(), timeout=WAIT)
+        assert "did not run at its time" in win.banner.text.text()
+        assert two_hours_ago.strftime("%H:%M") in win.banner.text.text()
+        assert win.banner.schedule_button.isVisible()
+        win.banner.schedule_button.click()
+        dialog = win.unattended.dialog
+        assert dialog is not None
+        qtbot.waitUntil(lambda: dialog.create_button.text() == "Update schedule", timeout=WAIT)
+        assert "the scheduler's entry is missing" in dialog.entry_label.text()
+    finally:
+        close_window(win)

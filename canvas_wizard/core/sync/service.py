@@ -8,6 +8,7 @@ history database. Blocking: the UI runs it on a worker thread.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -33,6 +34,8 @@ from canvas_wizard.core.sync.model import SyncOptions
 from canvas_wizard.core.sync.outcome import CancelToken, ProgressCallback, RecordOutcome
 from canvas_wizard.core.sync.report import SyncReport
 from canvas_wizard.core.sync.sis_apply import SisImportApplier
+
+log = logging.getLogger(__name__)
 
 METHOD_API = "api"
 METHOD_SIS_IMPORT = "sis-import"
@@ -238,6 +241,7 @@ class ProfileSync:
     def _record_paused(self, request: SyncRequest, pause: Pause) -> SyncOutcome:
         """A paused profile's sync: nothing read or written, one "paused" line in the history."""
         message = f"{pause.describe()} Nothing was read or written."
+        log.info("Sync of %s not run (%s): %s", self.profile.name, request.trigger, message)
         report = SyncReport(
             run_id="", started=datetime.now(UTC), method=request.method, dry_run=False
         )
