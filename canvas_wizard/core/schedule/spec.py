@@ -139,7 +139,10 @@ class ScheduleSpec:
 
 def default_launcher() -> tuple[str, ...]:
     if getattr(sys, "frozen", False):  # the installed app: its own canvas-wizard executable
-        return (sys.executable,)
+        exe = Path(sys.executable)
+        # The windowed canvas-wizard-gui has no stdout; the console tool sits next to it.
+        console = exe.with_name(exe.name.replace("canvas-wizard-gui", "canvas-wizard"))
+        return (str(console if console.exists() else exe),)
     return (sys.executable, "-m", "canvas_wizard")
 
 

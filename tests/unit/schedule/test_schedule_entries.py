@@ -197,3 +197,18 @@ def test_linux_uses_the_systemd_timer_only_where_a_user_manager_answers() -> Non
     )
     assert linux.systemd_user_available() is answers
     assert platform_scheduler().kind == ("systemd" if answers else "crontab")
+
+
+def test_the_installed_app_schedules_its_console_tool_not_the_windowed_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from canvas_wizard.core.schedule.spec import default_launcher
+
+    gui = tmp_path / "canvas-wizard-gui.exe"
+    console = tmp_path / "canvas-wizard.exe"
+    gui.write_text("")
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "executable", str(gui))
+    assert default_launcher() == (str(gui),), "no console tool next to it: itself"
+    console.write_text("")
+    assert default_launcher() == (str(console),)
