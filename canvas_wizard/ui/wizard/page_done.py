@@ -44,7 +44,9 @@ class DonePage(WizardPage):
         from canvas_wizard.ui.schedule.dialog import ScheduleDialog
 
         session = self.ctx.session
-        dialog = ScheduleDialog(session.profiles.paths, session.profile.name, self)
+        dialog = ScheduleDialog(
+            session.profiles.paths, session.profile.name, self, secrets=session.secrets
+        )
         dialog.open()
         self.schedule_dialog = dialog
 
