@@ -230,7 +230,9 @@ def test_the_done_page_offers_the_schedule(qtbot, connected):
         page.schedule_button.click()
         dialog = page.schedule_dialog
         assert isinstance(dialog, ScheduleDialog) and dialog.profile == "school"
-        assert dialog.secrets is session.secrets, "the keyring (or session-only) choice carries over"
+        assert dialog.secrets is session.secrets, (
+            "the keyring (or session-only) choice carries over"
+        )
         qtbot.waitUntil(lambda: dialog.entry_label.text() == "Not scheduled yet.", timeout=WAIT)
     finally:
         assert task_pool().waitForDone(20_000)
