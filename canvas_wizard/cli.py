@@ -1,7 +1,7 @@
 """Command line: the GUI with no subcommand, the same core for scripts with one.
 
 Exit status: 0 success; 1 failed; 2 usage or input error (nothing done);
-4 authorization needed (run ``canvas-wizard authorize NAME``). Errors go to
+4 authorization needed (run ``canvas-wizard authorize NAME``); 5 syncing is paused. Errors go to
 stderr as the same sentences the GUI shows. Secrets are never arguments: the
 client secret comes from a prompt, or from stdin with --client-secret-stdin.
 """
@@ -129,6 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
     from canvas_wizard.cli_sync import add_sync_commands
 
     add_sync_commands(sub)
+    from canvas_wizard.cli_schedule import add_schedule_commands
+
+    add_schedule_commands(sub)
 
     bundle = sub.add_parser(
         "support-bundle",
@@ -192,6 +195,10 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths, inp: TextIO, out: TextI
 
         runner = cli_sync.run_sync_command if cmd == "sync" else cli_sync.run_history_command
         return runner(args, paths, out)
+    if cmd in ("schedule", "pause", "resume"):
+        from canvas_wizard.cli_schedule import run_schedule_command
+
+        return run_schedule_command(args, paths, out)
     profile = store.get(args.name)
     if cmd == "status":
         return _status(profile, store, secrets, out, as_json=args.json)
@@ -291,7 +298,7 @@ def _profile(
     if action == "list":
         profiles = store.list()
         if args.json:
-            json.dump([_profile_json(p) for p in profiles], out, indent=2)
+            json.dump([_profile_json(p, store.paths) for p in profiles], out, indent=2)
             out.write("\n")
         elif not profiles:
             print("No setups yet. Open the app, or: canvas-wizard profile add NAME ...", file=out)
@@ -304,22 +311,31 @@ def _profile(
     if action == "show":
         p = store.get(args.name)
         if args.json:
-            json.dump(_profile_json(p), out, indent=2)
+            json.dump(_profile_json(p, store.paths), out, indent=2)
             out.write("\n")
         else:
-            for key, value in _profile_json(p).items():
+            for key, value in _profile_json(p, store.paths).items():
                 print(f"{key}: {value}", file=out)
         return EXIT_OK
     if action == "remove":
         p = store.get(args.name)
+        from canvas_wizard.core.schedule.manage import forget_unattended
+
+        # First the scheduler's entry: left behind, it would fail every night.
+        unscheduled = forget_unattended(store.paths, p.name)
         secrets.forget_all(p)
         store.remove(p.name)
         print(f"Removed {p.name!r} and its saved secrets.", file=out)
+        if unscheduled:
+            print(f"Removed its scheduled sync from {unscheduled}.", file=out)
         return EXIT_OK
     raise AssertionError(action)
 
 
-def _profile_json(p: Profile) -> dict[str, Any]:
+def _profile_json(p: Profile, paths: AppPaths) -> dict[str, Any]:
+    from canvas_wizard.core.schedule.pause import PauseStore
+
+    pause = PauseStore(paths).get(p.name)
     return {
         "name": p.name,
         "canvas_url": p.canvas_url,
@@ -329,6 +345,7 @@ def _profile_json(p: Profile) -> dict[str, Any]:
         "account": None
         if p.account is None
         else {"id": p.account.id, "name": p.account.name, "is_root": p.account.is_root},
+        "paused": None if pause is None else pause.to_json(),
     }
 
 
@@ -470,7 +487,7 @@ def _status(
     ready = bool(
         profile.canvas_url and profile.client_id and has_secret and has_token and profile.account
     )
-    data = _profile_json(profile) | {
+    data = _profile_json(profile, store.paths) | {
         "client_secret_saved": has_secret,
         "signed_in": has_token,
         "ready_to_sync": ready,

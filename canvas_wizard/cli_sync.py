@@ -2,7 +2,8 @@
 
 Exit status: 0 success; 1 finished with failed records or conflicts (or cancelled);
 2 usage or input error (nothing written); 3 held by a safety limit (nothing
-written); 4 sign-in needed (run ``canvas-wizard authorize NAME``).
+written); 4 sign-in needed (run ``canvas-wizard authorize NAME``); 5 syncing is
+paused (nothing read or written; ``canvas-wizard resume NAME``).
 Progress goes to stderr: one line per phase change and the counts every few seconds.
 """
 
@@ -19,15 +20,23 @@ from typing import Any, TextIO
 from canvas_wizard.core.errors import WizardError
 from canvas_wizard.core.paths import AppPaths
 from canvas_wizard.core.roster import RosterFormat
-from canvas_wizard.core.store import ProfileStore, SecretStore
+from canvas_wizard.core.store import Profile, ProfileStore, SecretStore
 from canvas_wizard.core.store.history import HistoryStore
 from canvas_wizard.core.sync import SyncOptions
 from canvas_wizard.core.sync.outcome import CancelToken, OutcomeStatus, Phase, Progress
 from canvas_wizard.core.sync.report import write_report_csv
 from canvas_wizard.core.sync.service import ProfileSync, SyncOutcome, SyncRequest
 
-EXIT_BY_STATUS = {"ok": 0, "failed_records": 1, "cancelled": 1, "input_error": 2, "held": 3}
+EXIT_BY_STATUS = {
+    "ok": 0,
+    "failed_records": 1,
+    "cancelled": 1,
+    "input_error": 2,
+    "held": 3,
+    "paused": 5,
+}
 EXIT_HELD = 3
+EXIT_PAUSED = 5
 
 
 def add_sync_commands(sub: Any) -> None:
@@ -60,6 +69,16 @@ def add_sync_commands(sub: Any) -> None:
     )
     sync.add_argument("--json", action="store_true", help="print a summary object on stdout")
     sync.add_argument("--report", metavar="FILE.csv", help="write every record's outcome here")
+    sync.add_argument(
+        "--scheduled",
+        action="store_true",
+        help="mark the run as scheduled in the history (the scheduled entry adds this)",
+    )
+    sync.add_argument(
+        "--even-if-paused",
+        action="store_true",
+        help="sync once although syncing is paused (see: canvas-wizard pause)",
+    )
     hist = sub.add_parser("history", help="list past sync runs")
     hist.add_argument("name")
     hist.add_argument("--json", action="store_true")
@@ -104,6 +123,8 @@ def run_sync_command(args: argparse.Namespace, paths: AppPaths, out: TextIO) -> 
         approve=args.approve or args.approve_limits,
         options=SyncOptions(suspend_missing=args.suspend_missing),
         skip_bad_rows=args.skip_bad_rows,
+        trigger="scheduled" if args.scheduled else "manual",
+        even_if_paused=args.even_if_paused,
     )
     if args.approve_limits and not args.approve and not args.dry_run:
         print(
@@ -111,11 +132,18 @@ def run_sync_command(args: argparse.Namespace, paths: AppPaths, out: TextIO) -> 
             "you reviewed, use --approve FINGERPRINT from its --dry-run.",
             file=sys.stderr,
         )
-    sync = ProfileSync(paths, SecretStore(session_only=args.session_only), profile)
+    secrets = SecretStore(session_only=args.session_only)
+    sync = ProfileSync(paths, secrets, profile)
     try:
         outcome = _run_in_foreground(sync, request)
+    except WizardError:
+        if args.scheduled:
+            _email_summary(paths, secrets, profile, None)
+        raise
     finally:
         sync.close()
+    if args.scheduled:
+        _email_summary(paths, secrets, profile, outcome.run_id)
     report = outcome.result.report
     if args.report:
         write_report_csv(report, Path(args.report))
@@ -126,6 +154,16 @@ def run_sync_command(args: argparse.Namespace, paths: AppPaths, out: TextIO) -> 
     ):
         status = 1
     return status
+
+
+def _email_summary(
+    paths: AppPaths, secrets: SecretStore, profile: Profile, run_id: int | None
+) -> None:
+    from canvas_wizard.core.schedule.notify import notify_scheduled_run
+
+    problem = notify_scheduled_run(paths, secrets, profile, run_id)
+    if problem:
+        print(f"Warning: {problem}", file=sys.stderr)
 
 
 def _run_in_foreground(sync: ProfileSync, request: SyncRequest) -> SyncOutcome:
@@ -201,6 +239,10 @@ def _print_result(
     for record in report.outcomes:
         if record.status in (OutcomeStatus.FAILED, OutcomeStatus.CONFLICT):
             print(f"{record.status.value}: {record.key} {record.name}: {record.message}", file=out)
+    if result.status == "paused":
+        print(
+            "Resume with: canvas-wizard resume NAME, or sync once with --even-if-paused.", file=out
+        )
     if result.status == "held" and result.plan is not None:
         print(
             "Nothing was written. Review the plan (--dry-run --report FILE.csv), then approve "
@@ -232,6 +274,7 @@ def run_history_command(args: argparse.Namespace, paths: AppPaths, out: TextIO) 
                     "counts": r.counts,
                     "approved": r.approved,
                     "error": r.error,
+                    "trigger": r.trigger.value,
                 }
                 for r in runs
             ],
@@ -244,7 +287,8 @@ def run_history_command(args: argparse.Namespace, paths: AppPaths, out: TextIO) 
         print(f"No sync runs yet for {args.name!r}.", file=out)
     for r in runs:
         kind = "preview" if r.dry_run else "sync"
-        print(f"#{r.id}\t{r.started_at}\t{kind}\t{r.method}\t{r.status}\t{r.who}", file=out)
+        line = f"#{r.id}\t{r.started_at}\t{kind}\t{r.method}\t{r.status}\t{r.who}\t{r.trigger}"
+        print(line, file=out)
     return 0
 
 

@@ -101,6 +101,7 @@ def main(out_dir: Path) -> int:
         ctx.session.close()
         wizard.close()
         main_window_shots(app, store, ctx.session.secrets, profile, out_dir)
+        schedule_shots(app, store, ctx.session.secrets, profile, out_dir)
     finally:
         env.stop()
     return 0
@@ -141,6 +142,94 @@ def main_window_shots(
         app.processEvents()
         time.sleep(0.02)
     shot("4-history")
+    window.close()
+
+
+def schedule_shots(
+    app: QApplication, store: ProfileStore, secrets: SecretStore, profile: object, out_dir: Path
+) -> None:
+    """The banner after a scheduled run was held, and the Schedule dialog.
+
+    The dialog's entry is the real crontab line for this schedule, but it is not put
+    in this computer's crontab: rendering screenshots must not schedule anything.
+    """
+    from dataclasses import replace
+
+    from canvas_wizard.core.schedule.entries import ScheduledEntry
+    from canvas_wizard.core.schedule.linux import CronScheduler, cron_line
+    from canvas_wizard.core.schedule.manage import Schedules
+    from canvas_wizard.core.schedule.spec import ScheduleSpec
+    from canvas_wizard.core.settings import AppSettings, save_settings
+    from canvas_wizard.core.sync.limits import SafetyLimits
+    from canvas_wizard.core.sync.service import ProfileSync, SyncRequest
+    from canvas_wizard.ui.main_window import MainWindow
+
+    class NotInstalled(CronScheduler):
+        def install(self, spec: ScheduleSpec) -> ScheduledEntry:
+            return ScheduledEntry(
+                "crontab", "the crontab of it-admin (crontab -l)", cron_line(spec)
+            )
+
+        def find(self, spec: ScheduleSpec) -> ScheduledEntry | None:
+            return self.install(spec)
+
+        def remove(self, spec: ScheduleSpec) -> bool:
+            return True
+
+    paths = store.paths
+    export = paths.data_dir / "exports" / "cloudwork.csv"
+    export.parent.mkdir(parents=True, exist_ok=True)
+    export.write_text(
+        "SIS ID,Full Name,Default Email,Username,Role,Parent 1 SIS ID,Parent 2 SIS ID\n"
+        + "".join(
+            f"S100{i},Student {i} Renamed,s{i}@students.example,s{i},Student,,\n"
+            for i in range(1, 5)
+        ),
+        encoding="utf-8",
+    )
+    save_settings(paths, replace(AppSettings(), limits=SafetyLimits(max_change_count=2)))
+    sync = ProfileSync(paths, secrets, profile)  # type: ignore[arg-type]
+    try:  # what last night's `canvas-wizard sync --scheduled` left in the history
+        sync.run(SyncRequest(source=export, dry_run=False, trigger="scheduled"))
+    finally:
+        sync.close()
+    window = MainWindow(store, secrets, profile)  # type: ignore[arg-type]
+    window.resize(1000, 760)
+    window.show()
+    wait_until(app, lambda: window.banner.isVisible())
+    for _ in range(5):
+        app.processEvents()
+    window.grab().save(str(out_dir / "main-5-banner.png"))
+    print(out_dir / "main-5-banner.png")
+
+    from canvas_wizard.ui.schedule.dialog import ScheduleDialog
+
+    name = profile.name  # type: ignore[attr-defined]
+    dialog = ScheduleDialog(
+        paths, name, window, schedules=Schedules(paths, NotInstalled()), secrets=secrets
+    )
+    dialog.show()
+    wait_until(app, lambda: dialog.create_button.isEnabled())
+    dialog.source.setText(str(export))
+    dialog.create_button.click()
+    wait_until(app, lambda: dialog.status.kind == "ok")
+    dialog.reason.setText("summer rollover")
+    for _ in range(5):
+        app.processEvents()
+    dialog.grab().save(str(out_dir / "schedule-dialog.png"))
+    print(out_dir / "schedule-dialog.png")
+    email = dialog.open_email()
+    wait_until(app, lambda: email.save_button.isEnabled())
+    email.host.setText("smtp.office365.com")
+    email.username.setText("it-robot@northfield.example")
+    email.from_address.setText("it-robot@northfield.example")
+    email.recipients.setText("it-team@northfield.example")
+    for _ in range(5):
+        app.processEvents()
+    email.grab().save(str(out_dir / "schedule-email.png"))
+    print(out_dir / "schedule-email.png")
+    email.close()
+    dialog.close()
     window.close()
 
 

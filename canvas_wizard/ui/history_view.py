@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from canvas_wizard.core.store.history import RunMethod, RunStatus, RunSummary
+from canvas_wizard.core.store.history import RunMethod, RunStatus, RunSummary, RunTrigger
 from canvas_wizard.core.sync.outcome import OutcomeStatus, RecordOutcome
 from canvas_wizard.ui.sync import results_table
 from canvas_wizard.ui.sync.results_table import (
@@ -46,6 +46,7 @@ STATUS_TEXT: dict[RunStatus, str] = {
     RunStatus.INPUT_ERROR: "Roster problems",
     RunStatus.INTERRUPTED: "Interrupted",
     RunStatus.ERROR: "Stopped by an error",
+    RunStatus.PAUSED: "Paused: nothing written",
 }
 METHOD_TEXT = {RunMethod.API: "Canvas API", RunMethod.SIS_IMPORT: "SIS Import"}
 _COUNT_ORDER = (
@@ -187,7 +188,8 @@ class HistoryView(QWidget):
         for row, run in enumerate(self.runs):
             cells = (
                 local_time(run.started_at),
-                "Preview" if run.dry_run else "Sync",
+                ("Preview" if run.dry_run else "Sync")
+                + (" (scheduled)" if run.trigger is RunTrigger.SCHEDULED else ""),
                 METHOD_TEXT.get(run.method, str(run.method)),
                 STATUS_TEXT.get(run.status, str(run.status)),
                 run.who or "–",

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from canvas_wizard import APP_TITLE
 from canvas_wizard.core.errors import AuthorizationNeeded
+from canvas_wizard.core.schedule.pause import Pause
 from canvas_wizard.core.setup import SetupSession
 from canvas_wizard.core.store import Profile, ProfileStore, SecretStore
 from canvas_wizard.core.store.history import RunSummary
@@ -42,6 +43,8 @@ from canvas_wizard.core.sync.service import (
 )
 from canvas_wizard.ui.about import AboutDialog, open_folder
 from canvas_wizard.ui.history_view import HistoryView
+from canvas_wizard.ui.schedule.banner import AttentionBanner
+from canvas_wizard.ui.schedule.unattended import UnattendedSync
 from canvas_wizard.ui.settings_dialog import SettingsDialog
 from canvas_wizard.ui.sync import approval
 from canvas_wizard.ui.sync.plan_table import PlanView
@@ -53,9 +56,11 @@ from canvas_wizard.ui.widgets import StatusLine, describe_error, plain_label
 
 
 class SyncTab(QWidget):
-    """Signals: runFinished(object) — a SyncOutcome, preview or real."""
+    """Signals: runFinished(object) — a SyncOutcome, preview or real;
+    scheduleRequested() — the Schedule… button."""
 
     runFinished = Signal(object)
+    scheduleRequested = Signal()
 
     def __init__(self, sync: ProfileSync, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -90,6 +95,10 @@ class SyncTab(QWidget):
         options.addWidget(self.method)
         options.addWidget(self.suspend_missing)
         options.addStretch(1)
+        self.schedule_button = QPushButton("Schedule…")
+        self.schedule_button.setAccessibleName("Schedule unattended syncing, or pause it")
+        self.schedule_button.clicked.connect(self.scheduleRequested)
+        options.addWidget(self.schedule_button)
         options.addWidget(self.preview_button)
         options.addWidget(self.sync_button)
         layout.addLayout(options)
@@ -114,6 +123,9 @@ class SyncTab(QWidget):
 
         self.worker: SyncWorker | None = None
         self.last_preview: SyncOutcome | None = None
+        #: The pause in force (the main window keeps it current); a sync asks first.
+        self.paused: Pause | None = None
+        self._review_pending = False
         self._last_request: SyncRequest | None = None
         self.preview_button.clicked.connect(self.preview)
         self.sync_button.clicked.connect(lambda: self.start_sync())
@@ -142,7 +154,24 @@ class SyncTab(QWidget):
         if request is not None:
             self._start(request)
 
-    def start_sync(self, approve: bool | str = False) -> None:
+    def review(self, source: Path, method: str, suspend_missing: bool) -> None:
+        """Preview a held run's export, then ask for approval of what it plans."""
+        index = self.method.findData(method)
+        if index >= 0:
+            self.method.setCurrentIndex(index)
+        self.suspend_missing.setChecked(suspend_missing)
+        self._review_pending = True
+        if self.source.source() == source and self.source.roster() is not None:
+            self.preview()
+        else:
+            self.source.set_source(source)
+
+    def start_sync(self, approve: bool | str = False, *, even_if_paused: bool = False) -> None:
+        if self.paused is not None and not even_if_paused:
+            if not ask_sync_while_paused(self, self.paused):
+                self.status.show_status("info", f"Not synced. {self.paused.describe()}")
+                return
+            even_if_paused = True
         preview = self.last_preview
         if not approve and preview is not None and preview.result.breaches:
             plan = preview.result.plan
@@ -152,6 +181,7 @@ class SyncTab(QWidget):
             approve = plan.fingerprint()
         request = self._request(dry_run=False, approve=approve)
         if request is not None:
+            request.even_if_paused = even_if_paused
             self._start(request)
 
     def _start(self, request: SyncRequest) -> None:
@@ -191,6 +221,12 @@ class SyncTab(QWidget):
                 kind = "info"
                 text += " Sync now will ask you to approve this run first."
             self.status.show_status(kind, text)
+            if self._review_pending:
+                self._review_pending = False
+                if result.breaches:
+                    self.runFinished.emit(outcome)
+                    self.start_sync()
+                    return
         else:
             # The progress view follows this worker and shows the outcome itself.
             self.stack.setCurrentWidget(self.progress)
@@ -199,6 +235,12 @@ class SyncTab(QWidget):
                 if approval.ask_approval(self, result.breaches, result.plan):
                     self.start_sync(approve=result.plan.fingerprint())
                     return
+            elif result.status == "paused":  # paused after this window read the pause
+                self.status.show_status("info", result.message)
+                self.runFinished.emit(outcome)
+                if request is not None and ask_sync_while_paused(self, None):
+                    self.start_sync(even_if_paused=True)
+                return
             else:
                 kind = "ok" if result.status == "ok" else "info"
                 self.status.show_status(kind, result.message)
@@ -223,6 +265,8 @@ class SyncTab(QWidget):
         self.plan_view.set_plan(None)
         self.stack.setCurrentWidget(self.empty)
         self._update_buttons()
+        if self._review_pending and self.source.roster() is not None:
+            self.preview()
 
     def _update_buttons(self) -> None:
         running = self.worker is not None and self.worker.running
@@ -321,6 +365,11 @@ def ask_yes_no(parent: QWidget, text: str) -> bool:
     return answer == QMessageBox.StandardButton.Yes
 
 
+def ask_sync_while_paused(parent: QWidget, pause: Pause | None) -> bool:
+    said = f"{pause.describe()}\n\n" if pause is not None else "Syncing is paused.\n\n"
+    return ask_yes_no(parent, f"{said}Syncing is paused; sync once anyway?")
+
+
 class MainWindow(QMainWindow):
     def __init__(
         self,
@@ -345,6 +394,8 @@ class MainWindow(QMainWindow):
         self.last_run.setAccessibleName("Last sync result")
         layout.addWidget(self.header)
         layout.addWidget(self.last_run)
+        self.banner = AttentionBanner()
+        layout.addWidget(self.banner)
         self.tabs = QTabWidget()
         self.sync_tab = SyncTab(self.sync)
         self.history_tab = HistoryView(self.sync.history, self.sync.outcomes)
@@ -357,6 +408,15 @@ class MainWindow(QMainWindow):
         self.resize(1000, 720)
         self._build_menus()
         self.sync_tab.runFinished.connect(self._on_run_finished)
+        self.unattended = UnattendedSync(
+            self,
+            self.banner,
+            self.sync_tab,
+            store.paths,
+            profile.name,
+            lambda: self.tabs.setCurrentWidget(self.sync_tab),
+            secrets,
+        )
         self.history_tab.refresh()
         run_in_background(
             self, lambda: self.sync.history(limit=50), self._show_last_run, lambda e: None
@@ -386,6 +446,7 @@ class MainWindow(QMainWindow):
         run_in_background(
             self, lambda: self.sync.history(limit=50), self._show_last_run, lambda e: None
         )
+        self.unattended.refresh()
 
     def _show_last_run(self, runs: list[RunSummary]) -> None:
         real = [r for r in runs if not r.dry_run]

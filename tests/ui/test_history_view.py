@@ -173,3 +173,25 @@ def test_a_history_that_cannot_be_read_says_why(qtbot):
     qtbot.waitUntil(lambda: widget.status.kind == "error", timeout=WAIT)
     assert widget.status.text() == "The run history file is damaged.\nMove it aside."
     assert widget.refresh_button.isEnabled()
+
+
+def test_scheduled_and_paused_runs_are_named_and_selectable(qtbot, view, store):
+    scheduled = store.start_run(
+        profile="school",
+        method="api",
+        dry_run=False,
+        who="Alex Morgan",
+        source="/data/export.csv",
+        options={},
+        trigger="scheduled",
+    )
+    store.finish_run(scheduled, status="paused", counts={}, error="Syncing is paused.")
+    _add_run(store, dry_run=False, status="ok", outcomes=_outcomes(0)[:1])
+    view.refresh()
+    qtbot.waitUntil(lambda: view.table.rowCount() == 2, timeout=WAIT)
+    assert view.table.item(1, 1).text() == "Sync (scheduled)"
+    assert view.table.item(1, 3).text() == "Paused: nothing written"
+    assert view.table.item(0, 1).text() == "Sync"
+    view.table.selectRow(1)
+    qtbot.waitUntil(lambda: view.shown_run is not None and view.shown_run.id == scheduled)
+    assert task_pool().waitForDone(WAIT)

@@ -34,7 +34,7 @@ from canvas_wizard.core.sync.model import ActionKind
 from canvas_wizard.core.sync.outcome import OutcomeStatus, RecordOutcome
 
 #: PRAGMA user_version of the newest schema this code writes.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 #: Rows per executemany call: bounded memory for a 250,000-record run.
 _BATCH = 1000
 _BUSY_TIMEOUT_MS = 10_000
@@ -49,6 +49,15 @@ class RunStatus(StrEnum):
     INPUT_ERROR = "input_error"
     INTERRUPTED = "interrupted"
     ERROR = "error"
+    #: Syncing was paused: nothing was read or written (exit status 5).
+    PAUSED = "paused"
+
+
+class RunTrigger(StrEnum):
+    """Who started a run: the admin, or the operating system's scheduler."""
+
+    MANUAL = "manual"
+    SCHEDULED = "scheduled"
 
 
 class RunMethod(StrEnum):
@@ -80,10 +89,11 @@ class RunSummary:
     approved_at: datetime | None = None
     breaches: tuple[str, ...] = ()
     options: dict[str, Any] | None = None
+    trigger: RunTrigger = RunTrigger.MANUAL
 
 
-_SCHEMA_V1 = """
-CREATE TABLE runs (
+_RUNS_TABLE = """
+CREATE TABLE {table} (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     profile TEXT NOT NULL,
     started_at TEXT NOT NULL,
@@ -100,8 +110,17 @@ CREATE TABLE runs (
     breaches TEXT NOT NULL DEFAULT '[]',
     error TEXT,
     pid INTEGER,
-    start_token TEXT
-);
+    start_token TEXT,
+    trigger TEXT NOT NULL DEFAULT 'manual' CHECK (trigger IN ({triggers}))
+)
+"""
+_COPY_RUNS_V1 = """
+INSERT INTO runs_v2 (id, profile, started_at, finished_at, status, method, dry_run, who, source,
+    options, counts, approved_by, approved_at, breaches, error, pid, start_token)
+SELECT id, profile, started_at, finished_at, status, method, dry_run, who, source,
+    options, counts, approved_by, approved_at, breaches, error, pid, start_token FROM runs
+"""
+_INDEXES = """
 CREATE INDEX runs_by_profile ON runs (profile, id);
 CREATE INDEX runs_running ON runs (status) WHERE status = 'running';
 CREATE TABLE outcomes (
@@ -116,10 +135,16 @@ CREATE TABLE outcomes (
     canvas_id INTEGER
 );
 CREATE INDEX outcomes_by_run ON outcomes (run_id, id);
-""".format(
-    statuses=", ".join(f"'{s.value}'" for s in RunStatus),
-    methods=", ".join(f"'{m.value}'" for m in RunMethod),
-)
+"""
+
+
+def _runs_table(table: str) -> str:
+    return _RUNS_TABLE.format(
+        table=table,
+        statuses=", ".join(f"'{s.value}'" for s in RunStatus),
+        methods=", ".join(f"'{m.value}'" for m in RunMethod),
+        triggers=", ".join(f"'{t.value}'" for t in RunTrigger),
+    )
 
 
 def _now() -> str:
@@ -213,9 +238,10 @@ class HistoryStore:
         try:
             self._conn.row_factory = sqlite3.Row
             self._conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
-            self._conn.execute("PRAGMA foreign_keys = ON")
             self._conn.execute("PRAGMA journal_mode = WAL").fetchone()
+            # Off while migrating: rebuilding the runs table must not cascade to outcomes.
             self._migrate()
+            self._conn.execute("PRAGMA foreign_keys = ON")
             self.mark_interrupted()
         except sqlite3.DatabaseError as exc:
             self._conn.close()
@@ -246,10 +272,21 @@ class HistoryStore:
                     hint="Update the app, or move that file aside to start a new history.",
                 )
             if version < 1:
-                for statement in _SCHEMA_V1.split(";"):
+                conn.execute(_runs_table("runs"))
+                for statement in _INDEXES.split(";"):
                     if statement.strip():
                         conn.execute(statement)
-            # Later versions: `if version < 2: ...`, each step inside this one transaction.
+            elif version < 2:
+                # v2: the "paused" status and the trigger column. SQLite cannot change a
+                # CHECK constraint in place, so the table is rebuilt (sqlite.org/lang_altertable).
+                conn.execute(_runs_table("runs_v2"))
+                conn.execute(_COPY_RUNS_V1)
+                conn.execute("DROP TABLE runs")
+                conn.execute("ALTER TABLE runs_v2 RENAME TO runs")
+                for statement in _INDEXES.split(";"):
+                    if statement.strip() and "ON runs " in statement:
+                        conn.execute(statement)
+            # Later versions: `if version < 3: ...`, each step inside this one transaction.
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @contextmanager
@@ -284,13 +321,14 @@ class HistoryStore:
         who: str,
         source: str,
         options: dict[str, Any],
+        trigger: str = RunTrigger.MANUAL,
     ) -> int:
         """Record a new run as "running" by this process; returns its id."""
         method = RunMethod(method)
         with self._write() as conn:
             cur = conn.execute(
                 "INSERT INTO runs (profile, started_at, status, method, dry_run, who, source,"
-                " options, pid, start_token) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " options, pid, start_token, trigger) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     profile,
                     _now(),
@@ -302,6 +340,7 @@ class HistoryStore:
                     json.dumps(options, default=str, sort_keys=True),
                     self._pid,
                     self._token,
+                    RunTrigger(trigger).value,
                 ),
             )
             run_id = cur.lastrowid
@@ -482,4 +521,5 @@ def _summary(row: sqlite3.Row) -> RunSummary:
         approved_at=_time(row["approved_at"]),
         breaches=tuple(json.loads(row["breaches"])),
         options=json.loads(row["options"]),
+        trigger=RunTrigger(row["trigger"]),
     )

@@ -1,4 +1,4 @@
-"""Secrets (client secret, refresh and access tokens) in the OS keyring, and only there.
+"""Secrets (client secret, refresh and access tokens, SMTP password) in the OS keyring, only.
 
 Each profile's secrets are keyring entries under the service ``canvas-wizard``,
 one per kind, named ``<profile>/<kind>/<first 12 of secret_key_id>``. When no
@@ -29,6 +29,8 @@ class SecretKind(StrEnum):
     CLIENT_SECRET = "client_secret"  # noqa: S105
     REFRESH_TOKEN = "refresh_token"  # noqa: S105
     ACCESS_TOKEN = "access_token"  # noqa: S105
+    #: The password of the mail server that sends scheduled-run summaries.
+    SMTP_PASSWORD = "smtp_password"  # noqa: S105
 
 
 class KeyringUnavailable(WizardError):

@@ -8,8 +8,10 @@ history database. Blocking: the UI runs it on a worker thread.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,19 +19,23 @@ import requests
 
 from canvas_wizard.core.auth import TokenManager
 from canvas_wizard.core.canvas import CanvasClient, make_session
-from canvas_wizard.core.errors import UsageError
+from canvas_wizard.core.errors import UsageError, WizardError
 from canvas_wizard.core.paths import AppPaths
 from canvas_wizard.core.roster import ColumnMapping, RosterFormat, read_roster
 from canvas_wizard.core.roster.model import Roster
+from canvas_wizard.core.schedule.pause import Pause, PauseStore
 from canvas_wizard.core.settings import load_settings_or_defaults
 from canvas_wizard.core.store import Profile, SecretStore
-from canvas_wizard.core.store.history import HistoryStore, RunSummary
+from canvas_wizard.core.store.history import HistoryStore, RunStatus, RunSummary
 from canvas_wizard.core.store.lock import ProfileLock
 from canvas_wizard.core.sync.engine import SyncResult, SyncRun
 from canvas_wizard.core.sync.match import MatchReport, match_report
 from canvas_wizard.core.sync.model import SyncOptions
 from canvas_wizard.core.sync.outcome import CancelToken, ProgressCallback, RecordOutcome
+from canvas_wizard.core.sync.report import SyncReport
 from canvas_wizard.core.sync.sis_apply import SisImportApplier
+
+log = logging.getLogger(__name__)
 
 METHOD_API = "api"
 METHOD_SIS_IMPORT = "sis-import"
@@ -50,6 +56,10 @@ class SyncRequest:
     skip_bad_rows: bool = False
     #: Use the safety limits saved in Settings (the default) instead of ``options.limits``.
     limits_from_settings: bool = True
+    #: "manual" or "scheduled" (the operating system's scheduler started it), for the history.
+    trigger: str = "manual"
+    #: Sync once although the profile is paused (the admin said so).
+    even_if_paused: bool = False
 
 
 @dataclass
@@ -87,6 +97,7 @@ class ProfileSync:
         else:  # tests: a client with short timeouts and no real sleeping between retries
             self.client = client_factory(profile.canvas_url, self.tokens, self._http)
         self._root_id: int | None = None
+        self._recorded = False
 
     @property
     def account_id(self) -> int:
@@ -122,9 +133,21 @@ class ProfileSync:
         Only one run per profile at a time, across processes: another one running
         raises :class:`~canvas_wizard.core.store.lock.SyncAlreadyRunning`.
         """
+        if not request.dry_run and not request.even_if_paused:
+            pause = PauseStore(self.paths).get(self.profile.name)
+            if pause is not None:
+                return self._record_paused(request, pause)
         purpose = "preview" if request.dry_run else "sync"
-        with ProfileLock(self.paths, self.profile.name, purpose=purpose):
-            return self._run_locked(request, progress=progress, cancel=cancel, roster=roster)
+        self._recorded = False
+        try:
+            with ProfileLock(self.paths, self.profile.name, purpose=purpose):
+                return self._run_locked(request, progress=progress, cancel=cancel, roster=roster)
+        except WizardError as exc:
+            # Nobody watches a scheduled run: a stop before it reached the history (the
+            # export missing, another sync running) must still show there.
+            if request.trigger == "scheduled" and not self._recorded:
+                self._record_stopped(request, exc)
+            raise
 
     def _run_locked(
         self,
@@ -174,7 +197,9 @@ class ProfileSync:
                 who=self.profile.signed_in_as or "",
                 source=str(request.source),
                 options=_options_summary(request),
+                trigger=request.trigger,
             )
+            self._recorded = True
             try:
                 result = run.run()
             except BaseException as exc:
@@ -203,6 +228,43 @@ class ProfileSync:
             match = match_report(result.roster, result.snapshot)
         return SyncOutcome(run_id, result, match)
 
+    def _record_stopped(self, request: SyncRequest, error: WizardError) -> None:
+        status = RunStatus.INPUT_ERROR if isinstance(error, UsageError) else RunStatus.ERROR
+        with HistoryStore(self.paths.history_db) as history:
+            run_id = history.start_run(
+                profile=self.profile.name,
+                method=request.method,
+                dry_run=request.dry_run,
+                who=self.profile.signed_in_as or "",
+                source=str(request.source),
+                options=_options_summary(request),
+                trigger=request.trigger,
+            )
+            history.finish_run(run_id, status=status, counts={}, error=error.message)
+
+    def _record_paused(self, request: SyncRequest, pause: Pause) -> SyncOutcome:
+        """A paused profile's sync: nothing read or written, one "paused" line in the history."""
+        message = f"{pause.describe()} Nothing was read or written."
+        log.info("Sync of %s not run (%s): %s", self.profile.name, request.trigger, message)
+        report = SyncReport(
+            run_id="", started=datetime.now(UTC), method=request.method, dry_run=False
+        )
+        report.finished = report.started
+        with HistoryStore(self.paths.history_db) as history:
+            run_id = history.start_run(
+                profile=self.profile.name,
+                method=request.method,
+                dry_run=False,
+                who=self.profile.signed_in_as or "",
+                source=str(request.source),
+                options=_options_summary(request),
+                trigger=request.trigger,
+            )
+            history.finish_run(run_id, status=RunStatus.PAUSED, counts={}, error=message)
+        return SyncOutcome(
+            run_id, SyncResult(status="paused", report=report, message=message), None
+        )
+
     def history(self, limit: int = 50) -> list[RunSummary]:
         if not self.paths.history_db.exists():
             return []
@@ -228,4 +290,5 @@ def _options_summary(request: SyncRequest) -> dict[str, Any]:
         "update_logins": o.update_logins,
         "skip_bad_rows": request.skip_bad_rows,
         "approved": bool(request.approve),
+        "even_if_paused": request.even_if_paused,
     }

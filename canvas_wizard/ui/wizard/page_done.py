@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFormLayout, QLabel
+from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QPushButton
 
 from canvas_wizard.ui.widgets import plain_label
 from canvas_wizard.ui.wizard.base import WizardContext, WizardPage
@@ -29,7 +29,26 @@ class DonePage(WizardPage):
         self.body.addSpacing(12)
         self.next_steps = plain_label("")
         self.body.addWidget(self.next_steps)
+        row = QHBoxLayout()
+        self.schedule_button = QPushButton("Schedule unattended syncing…")
+        self.schedule_button.setAccessibleName("Schedule unattended syncing")
+        self.schedule_button.clicked.connect(self.open_schedule)
+        row.addWidget(self.schedule_button)
+        row.addStretch(1)
+        self.body.addLayout(row)
         self.body.addStretch(1)
+        self.schedule_dialog: object = None
+
+    def open_schedule(self) -> None:
+        """Offered here so the setup can end with the nightly resync switched on."""
+        from canvas_wizard.ui.schedule.dialog import ScheduleDialog
+
+        session = self.ctx.session
+        dialog = ScheduleDialog(
+            session.profiles.paths, session.profile.name, self, secrets=session.secrets
+        )
+        dialog.open()
+        self.schedule_dialog = dialog
 
     @property
     def summary_text(self) -> str:
@@ -53,6 +72,6 @@ class DonePage(WizardPage):
         self.next_steps.setText(
             "Next: click Finish. The main window opens: choose your Cloudwork export and click "
             "Preview to see exactly what would change. Nothing is written to Canvas until you "
-            "click Sync now. (Scheduled resyncs use the command line: canvas-wizard sync "
-            f"{profile.name} --source FILE.)"
+            "click Sync now. To keep Canvas in line every night without anyone at the "
+            "computer, click Schedule unattended syncing… (now, or later from the Sync tab)."
         )

@@ -1,0 +1,1 @@
+"""The unattended-sync screens: the Schedule dialog and the main window's banner."""
