@@ -21,7 +21,7 @@ from canvas_wizard.core.paths import AppPaths
 from canvas_wizard.core.roster import RosterFormat
 from canvas_wizard.core.store import ProfileStore, SecretStore
 from canvas_wizard.core.store.history import HistoryStore
-from canvas_wizard.core.sync import SyncOptions
+from canvas_wizard.core.sync import ActionKind, Plan, SyncOptions
 from canvas_wizard.core.sync.outcome import CancelToken, OutcomeStatus, Phase, Progress
 from canvas_wizard.core.sync.report import write_report_csv
 from canvas_wizard.core.sync.service import ProfileSync, SyncOutcome, SyncRequest
@@ -179,11 +179,14 @@ def _print_result(
                 "found_in_canvas": outcome.match.matched,
                 "warning": warning,
             },
+            "staff_parent_links": _staff_parent_links(result.plan),
         }
         json.dump(summary, out, indent=2)
         out.write("\n")
         return
     print(result.message, file=out)
+    for note in report.notes:
+        print(f"Note: {note}", file=out)
     if outcome.match is not None:
         m = outcome.match
         print(
@@ -204,6 +207,13 @@ def _print_result(
             f"exactly this plan with: --approve {result.plan.fingerprint()}",
             file=out,
         )
+
+
+def _staff_parent_links(plan: Plan | None) -> dict[str, int]:
+    """Links to staff members who are parents: how many, and how many wait for Canvas."""
+    staff = [a for a in plan.links if a.staff_parent] if plan is not None else []
+    waiting = sum(1 for a in staff if a.kind is ActionKind.SKIP and a.parent_canvas_id is None)
+    return {"total": len(staff), "staff_not_in_canvas": waiting}
 
 
 def run_history_command(args: argparse.Namespace, paths: AppPaths, out: TextIO) -> int:

@@ -77,11 +77,15 @@ class Skipped:
 class Roster:
     """The people and links to sync, with everything the readers noticed."""
 
-    format: str  # "cloudwork" | "oneroster" | "canvas-sis"
+    format: str  # "cloudwork" | "oneroster" | "canvas-sis" | "sds"
     files: list[str] = field(default_factory=list)
     encodings: dict[str, str] = field(default_factory=dict)  # file -> encoding used
     people: dict[str, Person] = field(default_factory=dict)  # by SIS ID
     links: set[Link] = field(default_factory=set)
+    #: Links whose parent is a staff member (a teacher whose child is at the school). The
+    #: staff member's account is never created or changed; only the link is made, when
+    #: Canvas has them by SIS ID. Their SIS IDs are in ``not_synced``.
+    staff_links: set[Link] = field(default_factory=set)
     problems: list[Problem] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     #: SIS IDs the input says are gone (OneRoster delta tobedeleted, SIS status=deleted).

@@ -284,6 +284,8 @@ class LinkAction:
     parent_canvas_id: int | None
     student_canvas_id: int | None
     reason: str = ""
+    #: The parent is a staff member (Roster.staff_links): their account is not ours.
+    staff_parent: bool = False
 
     def __init__(
         self,
@@ -293,6 +295,7 @@ class LinkAction:
         parent_canvas_id: int | None,
         student_canvas_id: int | None,
         reason: str = "",
+        staff_parent: bool = False,
     ) -> None:
         _la_kind(self, kind)
         _la_parent_sis_id(self, parent_sis_id)
@@ -300,6 +303,7 @@ class LinkAction:
         _la_parent_canvas_id(self, parent_canvas_id)
         _la_student_canvas_id(self, student_canvas_id)
         _la_reason(self, reason)
+        _la_staff_parent(self, staff_parent)
 
 
 (
@@ -309,8 +313,10 @@ class LinkAction:
     _la_parent_canvas_id,
     _la_student_canvas_id,
     _la_reason,
+    _la_staff_parent,
 ) = _slot_setters(
-    LinkAction, "kind parent_sis_id student_sis_id parent_canvas_id student_canvas_id reason"
+    LinkAction,
+    "kind parent_sis_id student_sis_id parent_canvas_id student_canvas_id reason staff_parent",
 )
 
 
