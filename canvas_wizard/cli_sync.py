@@ -16,9 +16,10 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
-from canvas_wizard.core.errors import WizardError
+from canvas_wizard.core.errors import UsageError, WizardError
 from canvas_wizard.core.paths import AppPaths
 from canvas_wizard.core.roster import RosterFormat
+from canvas_wizard.core.roster.sds import parse_observer_roles
 from canvas_wizard.core.store import ProfileStore, SecretStore
 from canvas_wizard.core.store.history import HistoryStore
 from canvas_wizard.core.sync import ActionKind, Plan, SyncOptions
@@ -36,6 +37,13 @@ def add_sync_commands(sub: Any) -> None:
     sync.add_argument("--source", required=True, metavar="PATH", help="the roster export")
     sync.add_argument(
         "--format", choices=["auto", *[f.value for f in RosterFormat]], default="auto"
+    )
+    sync.add_argument(
+        "--sds-observer-roles",
+        metavar="ROLES",
+        default="parent,guardian,relative",
+        help="School Data Sync exports: the relationshipRoles that make a parent link "
+        "(comma-separated; default parent,guardian,relative)",
     )
     sync.add_argument("--dry-run", action="store_true", help="plan and report; write nothing")
     sync.add_argument("--method", choices=["api", "sis-import"], default="api")
@@ -96,9 +104,17 @@ class _ProgressPrinter:
 
 def run_sync_command(args: argparse.Namespace, paths: AppPaths, out: TextIO) -> int:
     profile = ProfileStore(paths).get(args.name)
+    try:
+        observer_roles = parse_observer_roles(args.sds_observer_roles)
+    except ValueError as exc:
+        raise UsageError(
+            f"--sds-observer-roles: {exc}.",
+            hint="For example: --sds-observer-roles parent,guardian",
+        ) from None
     request = SyncRequest(
         source=Path(args.source),
         format=None if args.format == "auto" else RosterFormat(args.format),
+        sds_observer_roles=observer_roles,
         method=args.method,
         dry_run=args.dry_run,
         approve=args.approve or args.approve_limits,

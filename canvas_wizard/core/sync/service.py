@@ -21,6 +21,7 @@ from canvas_wizard.core.errors import UsageError
 from canvas_wizard.core.paths import AppPaths
 from canvas_wizard.core.roster import ColumnMapping, RosterFormat, read_roster
 from canvas_wizard.core.roster.model import Roster
+from canvas_wizard.core.roster.sds import DEFAULT_OBSERVER_ROLES
 from canvas_wizard.core.settings import load_settings_or_defaults
 from canvas_wizard.core.store import Profile, SecretStore
 from canvas_wizard.core.store.history import HistoryStore, RunSummary
@@ -42,6 +43,8 @@ class SyncRequest:
     source: Path
     format: RosterFormat | None = None
     mapping: ColumnMapping | None = None
+    #: School Data Sync relationshipRoles that make an observer link.
+    sds_observer_roles: frozenset[str] = DEFAULT_OBSERVER_ROLES
     method: str = METHOD_API
     dry_run: bool = True
     #: True approves whatever the run plans; a fingerprint approves only that exact plan.
@@ -105,9 +108,14 @@ class ProfileSync:
 
     @staticmethod
     def read_roster(
-        source: Path, fmt: RosterFormat | None = None, mapping: ColumnMapping | None = None
+        source: Path,
+        fmt: RosterFormat | None = None,
+        mapping: ColumnMapping | None = None,
+        sds_observer_roles: frozenset[str] = DEFAULT_OBSERVER_ROLES,
     ) -> Roster:
-        return read_roster(source, format=fmt, mapping=mapping)
+        return read_roster(
+            source, format=fmt, mapping=mapping, sds_observer_roles=sds_observer_roles
+        )
 
     def run(
         self,
@@ -138,7 +146,9 @@ class ProfileSync:
             settings, _problem = load_settings_or_defaults(self.paths)
             request.options.limits = settings.limits
         if roster is None:
-            roster = self.read_roster(request.source, request.format, request.mapping)
+            roster = self.read_roster(
+                request.source, request.format, request.mapping, request.sds_observer_roles
+            )
         root_id = self.root_account_id()
         applier = None
         if request.method == METHOD_SIS_IMPORT:

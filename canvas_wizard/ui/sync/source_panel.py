@@ -67,6 +67,7 @@ FORMAT_LABELS = {
     RosterFormat.CLOUDWORK: "Cloudwork export",
     RosterFormat.ONEROSTER: "OneRoster",
     RosterFormat.CANVAS_SIS: "Canvas SIS CSV",
+    RosterFormat.SDS: "Microsoft School Data Sync",
 }
 
 
