@@ -236,10 +236,14 @@ class SetupSession:
     def check_permissions(self, account: Account) -> PermissionReport:
         return check_sync_permissions(self.client(), account)
 
-    def connect(self, account: Account) -> Profile:
+    def connect(self, account: Account, sign_in: dict[str, str] | None = None) -> Profile:
+        """Keep the chosen account and, when given, the sign-in provider for new logins
+        (:func:`~canvas_wizard.core.canvas.auth_providers.setting_for`)."""
         self.profile.account = ConnectedAccount(
             id=account.id, name=account.name, is_root=account.is_root
         )
+        if sign_in is not None:
+            self.profile.options["sign_in_provider"] = dict(sign_in)
         self.save()
         return self.profile
 

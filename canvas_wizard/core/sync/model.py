@@ -61,6 +61,8 @@ class CanvasLogin:
     sis_user_id: str | None
     workflow_state: str  # "active" | "suspended" | "deleted"
     account_id: int  # the root account the login belongs to
+    #: The sign-in provider the login belongs to; None: none (or not known).
+    authentication_provider_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,6 +339,11 @@ class SyncOptions:
     #: active is reactivated, so a suspension by an earlier run can be undone.
     reactivate_suspended: bool = True
     limits: SafetyLimits = field(default_factory=_default_limits)
+    #: What new logins send as their authentication provider ("" = none: Canvas's default),
+    #: from the setup's sign-in provider choice (core/canvas/auth_providers.py).
+    login_provider: str = ""
+    #: That choice in words, for the preview ("SAML (id 2)").
+    login_provider_label: str = ""
 
 
 @dataclass

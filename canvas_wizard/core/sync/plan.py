@@ -47,6 +47,7 @@ from canvas_wizard.core.sync.model import (
     login_key,
     normalise_name,
 )
+from canvas_wizard.core.sync.sign_in import other_provider_note, sign_in_notes
 from canvas_wizard.core.sync.staff_links import plan_staff_links, staff_links_note
 
 CREATE, UPDATE, UNCHANGED = ActionKind.CREATE, ActionKind.UPDATE, ActionKind.UNCHANGED
@@ -126,6 +127,7 @@ class _Planner:
             notes.append(_INCOMPLETE_SNAPSHOT)
         if staff_links:
             notes.append(staff_links_note(staff_links))
+        notes += sign_in_notes(people, self.options)
         return Plan(people=people, links=links, options=self.options, notes=notes)
 
     # -- people ---------------------------------------------------------------
@@ -173,6 +175,7 @@ class _Planner:
                     if blocked:
                         return _conflict(sis, person, blocked, canvas.id)
                     changes.append(FieldChange("login", login.unique_id, wanted))
+        note = note or other_provider_note(options, login)
         if options.reactivate_suspended and login.workflow_state == LOGIN_SUSPENDED:
             changes.append(FieldChange("status", "suspended", "active"))
         self.linkable[sis] = canvas.id

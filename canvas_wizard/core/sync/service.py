@@ -145,6 +145,10 @@ class ProfileSync:
         if request.limits_from_settings:
             settings, _problem = load_settings_or_defaults(self.paths)
             request.options.limits = settings.limits
+        sign_in = self.profile.options.get("sign_in_provider")
+        if isinstance(sign_in, dict) and not request.options.login_provider:
+            request.options.login_provider = str(sign_in.get("send") or "")
+            request.options.login_provider_label = str(sign_in.get("label") or "")
         if roster is None:
             roster = self.read_roster(
                 request.source, request.format, request.mapping, request.sds_observer_roles

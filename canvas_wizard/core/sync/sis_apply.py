@@ -56,6 +56,8 @@ log = logging.getLogger(__name__)
 USERS_CSV = "users.csv"
 OBSERVERS_CSV = "user_observers.csv"
 USERS_HEADER = ("user_id", "login_id", "full_name", "email", "status")
+#: Added when the setup chose a sign-in provider for new logins.
+PROVIDER_COLUMN = "authentication_provider_id"
 OBSERVERS_HEADER = ("observer_id", "student_id", "status")
 RUNNING_STATES = frozenset({"initializing", "created", "importing", "cleanup_batch", "restoring"})
 _PERSON_KINDS = (ActionKind.CREATE, ActionKind.UPDATE, ActionKind.SUSPEND)
@@ -106,7 +108,7 @@ def build_rows(
     for action in plan.people:
         name = action.person.full_name if action.person else ""
         if action.kind in _PERSON_KINDS:
-            row = _person_row(action, snapshot)
+            row = _person_row(action, snapshot, plan.options.login_provider)
             if isinstance(row, RecordOutcome):
                 settled.append(row)
             else:
@@ -146,7 +148,9 @@ def build_rows(
     return people, links, settled
 
 
-def _person_row(action: PersonAction, snapshot: Snapshot) -> _Row | RecordOutcome:
+def _person_row(
+    action: PersonAction, snapshot: Snapshot, provider: str = ""
+) -> _Row | RecordOutcome:
     holder = snapshot.by_sis_id.get(action.sis_id) if action.kind is not ActionKind.CREATE else None
     # Start from Canvas as it is; the plan's changes (or, for a new person, the roster) go on top.
     name = holder.person.name if holder else ""
@@ -188,8 +192,17 @@ def _person_row(action: PersonAction, snapshot: Snapshot) -> _Row | RecordOutcom
             action.canvas_id,
             shown,
         )
+    values: tuple[str, ...] = (action.sis_id, login, name, email, status)
+    if provider:
+        # New logins get the chosen provider; an existing login keeps its own (a blank
+        # cell could untie it from its provider), so its current one is written back.
+        if holder is None:
+            values += (provider,)
+        else:
+            current = holder.login.authentication_provider_id
+            values += ("" if current is None else str(current),)
     return _Row(
-        (action.sis_id, login, name, email, status),
+        values,
         "person",
         action.kind,
         action.sis_id,
@@ -202,9 +215,12 @@ def _person_row(action: PersonAction, snapshot: Snapshot) -> _Row | RecordOutcom
 def build_zip(people: list[_Row], links: list[_Row]) -> bytes:
     """The upload: users.csv first (Canvas imports users before observers either way)."""
     buffer = io.BytesIO()
+    users_header: tuple[str, ...] = USERS_HEADER
+    if people and len(people[0].values) > len(USERS_HEADER):
+        users_header = (*USERS_HEADER, PROVIDER_COLUMN)
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, header, rows in (
-            (USERS_CSV, USERS_HEADER, people),
+            (USERS_CSV, users_header, people),
             (OBSERVERS_CSV, OBSERVERS_HEADER, links),
         ):
             if rows:
