@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from canvas_wizard.core.canvas.client import CanvasClient
+from canvas_wizard.core.canvas.errors import CanvasNotFound, CanvasPermissionError
 
 ANY = "any"
 CANVAS = "canvas"
@@ -133,3 +134,39 @@ def setting_for(choice: str, providers: Sequence[AuthProvider]) -> dict[str, str
         "send": value_to_send(choice, providers),
         "label": describe_choice(choice, providers),
     }
+
+
+@dataclass(frozen=True)
+class SignInChoice:
+    """The sign-in provider a setup will give new logins, and what the admin should know."""
+
+    setting: dict[str, str]  # setting_for(): kept in the profile
+    providers: tuple[AuthProvider, ...]  # () when they could not be read
+    warning: str = ""
+
+
+def choose_sign_in(client: CanvasClient, root_id: int, requested: str | None) -> SignInChoice:
+    """``requested`` (``any``, ``canvas`` or an id) checked against the root account's
+    providers, or the default; UnknownProvider for an id the account does not have."""
+    warning = ""
+    try:
+        providers: tuple[AuthProvider, ...] = tuple(list_auth_providers(client, root_id))
+        readable = True
+    except (CanvasPermissionError, CanvasNotFound):
+        providers, readable = (), False
+        warning = (
+            "The account's sign-in providers could not be read (only admins of the root "
+            "account can see them)"
+        )
+    if requested:
+        text = requested.strip().lower()
+        if not readable and text.isdigit():
+            choice = text
+            warning += f"; provider id {text} is used as given, unchecked."
+        else:
+            choice = normalise_choice(text, providers)
+    else:
+        choice = default_choice(providers)
+        if not readable:
+            warning += "; new logins are tied to no particular provider."
+    return SignInChoice(setting_for(choice, providers), providers, warning)
