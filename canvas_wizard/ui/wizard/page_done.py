@@ -17,6 +17,7 @@ class DonePage(WizardPage):
             "Canvas",
             "Signed in as",
             "Account to sync",
+            "New logins sign in with",
             "Setup name",
             "Settings file",
             "Secrets",
@@ -44,6 +45,7 @@ class DonePage(WizardPage):
             "Canvas": profile.canvas_url,
             "Signed in as": profile.signed_in_as or "(not signed in)",
             "Account to sync": f"{account.name} (id {account.id}, {kind})" if account else "(none)",
+            "New logins sign in with": _sign_in_label(profile.options.get("sign_in_provider")),
             "Setup name": profile.name,
             "Settings file": str(session.profiles.path_of(profile.name)),
             "Secrets": f"kept in {session.secrets.backend_name}, never in a file",
@@ -56,3 +58,9 @@ class DonePage(WizardPage):
             "click Sync now. (Scheduled resyncs use the command line: canvas-wizard sync "
             f"{profile.name} --source FILE.)"
         )
+
+
+def _sign_in_label(setting: object) -> str:
+    if isinstance(setting, dict) and setting.get("label"):
+        return str(setting["label"])
+    return "no provider in particular"
