@@ -45,6 +45,18 @@ def add_sync_commands(sub: Any) -> None:
         help="School Data Sync exports: the relationshipRoles that make a parent link "
         "(comma-separated; default parent,guardian,relative)",
     )
+    sync.add_argument(
+        "--oneroster-sis-id",
+        choices=["sourcedId", "identifier"],
+        default="sourcedId",
+        help="OneRoster exports: the column that holds the SIS ID (default sourcedId)",
+    )
+    sync.add_argument(
+        "--integration-id",
+        action="store_true",
+        help="give new logins the roster's second identifier as their integration_id "
+        "(OneRoster sourcedId when the SIS ID is the identifier)",
+    )
     sync.add_argument("--dry-run", action="store_true", help="plan and report; write nothing")
     sync.add_argument("--method", choices=["api", "sis-import"], default="api")
     sync.add_argument(
@@ -115,10 +127,13 @@ def run_sync_command(args: argparse.Namespace, paths: AppPaths, out: TextIO) -> 
         source=Path(args.source),
         format=None if args.format == "auto" else RosterFormat(args.format),
         sds_observer_roles=observer_roles,
+        sis_id_field=args.oneroster_sis_id,
         method=args.method,
         dry_run=args.dry_run,
         approve=args.approve or args.approve_limits,
-        options=SyncOptions(suspend_missing=args.suspend_missing),
+        options=SyncOptions(
+            suspend_missing=args.suspend_missing, pass_integration_id=args.integration_id
+        ),
         skip_bad_rows=args.skip_bad_rows,
     )
     if args.approve_limits and not args.approve and not args.dry_run:

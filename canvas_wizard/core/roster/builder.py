@@ -127,6 +127,7 @@ class RosterBuilder:
         role: Role,
         email: tuple[str, str] | None = None,
         active: bool = True,
+        integration_id: str | None = None,
     ) -> None:
         """One student or parent row; each argument is ``(column, trimmed value)``."""
         sis_column, sis = sis_id
@@ -197,7 +198,17 @@ class RosterBuilder:
                         hint="Correct the address in your school system.",
                     )
         person = (
-            Person(sis, full_name, login, role, address, active, source=file, row=row)
+            Person(
+                sis,
+                full_name,
+                login,
+                role,
+                address,
+                active,
+                source=file,
+                row=row,
+                integration_id=integration_id,
+            )
             if ok
             else None
         )

@@ -32,6 +32,9 @@ class Person:
     active: bool = True  # False: known but not to be created (OneRoster enabledUser=false)
     source: str = ""  # file name the person came from
     row: int = 0  # 1-based line number in that file (header is row 1)
+    #: A second identifier from the school's system (OneRoster sourcedId when the SIS ID is
+    #: the identifier), passed to new logins as Canvas's integration_id when asked to.
+    integration_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True, order=True)

@@ -277,6 +277,7 @@ def _read_users(
             role=role,
             email=(email_col, cells[email_j].strip()) if has_email else None,
             active=cells[enabled_j].strip().lower() not in _FALSE and status != "inactive",
+            integration_id=(sourced or None) if by_identifier else None,
         )
         if sis:
             _agents(builder, file, row, agents_col, cells[agents_j], sis, by_identifier, pending)

@@ -344,6 +344,8 @@ class SyncOptions:
     login_provider: str = ""
     #: That choice in words, for the preview ("SAML (id 2)").
     login_provider_label: str = ""
+    #: Give new logins the roster's integration IDs (Person.integration_id).
+    pass_integration_id: bool = False
 
 
 @dataclass

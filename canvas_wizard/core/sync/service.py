@@ -45,6 +45,8 @@ class SyncRequest:
     mapping: ColumnMapping | None = None
     #: School Data Sync relationshipRoles that make an observer link.
     sds_observer_roles: frozenset[str] = DEFAULT_OBSERVER_ROLES
+    #: OneRoster's SIS ID column: sourcedId (default) or identifier.
+    sis_id_field: str = "sourcedId"
     method: str = METHOD_API
     dry_run: bool = True
     #: True approves whatever the run plans; a fingerprint approves only that exact plan.
@@ -112,9 +114,14 @@ class ProfileSync:
         fmt: RosterFormat | None = None,
         mapping: ColumnMapping | None = None,
         sds_observer_roles: frozenset[str] = DEFAULT_OBSERVER_ROLES,
+        sis_id_field: str = "sourcedId",
     ) -> Roster:
         return read_roster(
-            source, format=fmt, mapping=mapping, sds_observer_roles=sds_observer_roles
+            source,
+            format=fmt,
+            mapping=mapping,
+            sds_observer_roles=sds_observer_roles,
+            sis_id_field=sis_id_field,
         )
 
     def run(
@@ -151,7 +158,11 @@ class ProfileSync:
             request.options.login_provider_label = str(sign_in.get("label") or "")
         if roster is None:
             roster = self.read_roster(
-                request.source, request.format, request.mapping, request.sds_observer_roles
+                request.source,
+                request.format,
+                request.mapping,
+                request.sds_observer_roles,
+                request.sis_id_field,
             )
         root_id = self.root_account_id()
         applier = None

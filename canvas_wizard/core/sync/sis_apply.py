@@ -40,6 +40,7 @@ from canvas_wizard.core.sync.model import (
     PersonAction,
     Plan,
     Snapshot,
+    SyncOptions,
 )
 from canvas_wizard.core.sync.outcome import (
     CancelToken,
@@ -87,6 +88,7 @@ class _Row:
     name: str
     canvas_id: int | None
     ids: tuple[str, ...]  # SIS IDs the row names, to place messages Canvas gives without a row
+    header: tuple[str, ...] = ()  # users.csv rows: the columns their values fill
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,7 @@ def build_rows(
     for action in plan.people:
         name = action.person.full_name if action.person else ""
         if action.kind in _PERSON_KINDS:
-            row = _person_row(action, snapshot, plan.options.login_provider)
+            row = _person_row(action, snapshot, plan.options)
             if isinstance(row, RecordOutcome):
                 settled.append(row)
             else:
@@ -149,7 +151,7 @@ def build_rows(
 
 
 def _person_row(
-    action: PersonAction, snapshot: Snapshot, provider: str = ""
+    action: PersonAction, snapshot: Snapshot, options: SyncOptions | None = None
 ) -> _Row | RecordOutcome:
     holder = snapshot.by_sis_id.get(action.sis_id) if action.kind is not ActionKind.CREATE else None
     # Start from Canvas as it is; the plan's changes (or, for a new person, the roster) go on top.
@@ -193,14 +195,21 @@ def _person_row(
             shown,
         )
     values: tuple[str, ...] = (action.sis_id, login, name, email, status)
-    if provider:
+    header: tuple[str, ...] = USERS_HEADER
+    if options is not None and options.login_provider:
         # New logins get the chosen provider; an existing login keeps its own (a blank
         # cell could untie it from its provider), so its current one is written back.
         if holder is None:
-            values += (provider,)
+            values += (options.login_provider,)
         else:
             current = holder.login.authentication_provider_id
             values += ("" if current is None else str(current),)
+        header += (PROVIDER_COLUMN,)
+    if options is not None and options.pass_integration_id:
+        # New logins only, as with the API; a blank cell leaves a login's own alone.
+        given = action.person.integration_id if action.person and holder is None else None
+        values += (given or "",)
+        header += ("integration_id",)
     return _Row(
         values,
         "person",
@@ -209,15 +218,14 @@ def _person_row(
         name,
         action.canvas_id,
         (action.sis_id,),
+        header,
     )
 
 
 def build_zip(people: list[_Row], links: list[_Row]) -> bytes:
     """The upload: users.csv first (Canvas imports users before observers either way)."""
     buffer = io.BytesIO()
-    users_header: tuple[str, ...] = USERS_HEADER
-    if people and len(people[0].values) > len(USERS_HEADER):
-        users_header = (*USERS_HEADER, PROVIDER_COLUMN)
+    users_header = people[0].header if people and people[0].header else USERS_HEADER
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, header, rows in (
             (USERS_CSV, users_header, people),
