@@ -51,11 +51,14 @@ def detect_format(path: Path, *, max_bytes: int = 50_000_000) -> RosterFormat:
         return _detect_bundle(path, max_bytes)
     source = read_file(path, max_bytes)
     table = parse_table(source.data, source.name)
-    if path.name.lower() in SDS_V1_FILES or _is_sds_v1({normalise(h) for h in table.headers}):
-        raise sds_v1_error(source.name)
     found = format_of_headers(table.headers)
     if found is RosterFormat.ONEROSTER and _sds_beside(path):
         found = RosterFormat.SDS
+    # SDS v1 only when nothing else fits: a Cloudwork export may well be called school.csv.
+    if found is None and (
+        path.name.lower() in SDS_V1_FILES or _is_sds_v1({normalise(h) for h in table.headers})
+    ):
+        raise sds_v1_error(source.name)
     if found is None:
         raise RosterReadError(
             f"{source.name} is not a roster format the wizard knows. Its columns are: "
@@ -74,10 +77,6 @@ def _detect_bundle(path: Path, max_bytes: int) -> RosterFormat:
         basenames = {PurePosixPath(n).name.lower() for n in names}
         if "manifest.csv" in basenames and "users.csv" in basenames:
             return RosterFormat.ONEROSTER
-        if "users.csv" not in basenames:
-            old = next((n for n in names if PurePosixPath(n).name.lower() in SDS_V1_FILES), None)
-            if old is not None:
-                raise sds_v1_error(bundle.display(old))
         # SDS first: its orgs.csv or users.csv alone would pass for OneRoster.
         for wanted in ("relationships.csv", "roles.csv", "users.csv"):
             name = bundle.find(wanted)
@@ -92,6 +91,9 @@ def _detect_bundle(path: Path, max_bytes: int) -> RosterFormat:
             found = format_of_headers(parse_table(source.data, source.name).headers)
             if found in (RosterFormat.ONEROSTER, RosterFormat.CANVAS_SIS, RosterFormat.SDS):
                 return found
+        old = next((n for n in names if PurePosixPath(n).name.lower() in SDS_V1_FILES), None)
+        if old is not None:
+            raise sds_v1_error(bundle.display(old))
         shown = ", ".join(names[:10]) or "no CSV files"
         raise RosterReadError(
             f"{bundle.label} holds no OneRoster or School Data Sync export (users.csv with "
@@ -103,9 +105,9 @@ def _detect_bundle(path: Path, max_bytes: int) -> RosterFormat:
 
 
 def _is_sds_v1(keys: set[str]) -> bool:
-    """SDS v1 headers: "SIS ID" with "School SIS ID" (Student/Teacher.csv), or a
-    guardianrelationship.csv's "SIS ID" + "Email" + "Role" without a username."""
-    return "schoolsisid" in keys and "sisid" in keys
+    """SDS v1 Student/Teacher.csv headers: "SIS ID" with "School SIS ID", and no role
+    column (which a Cloudwork export with a school column would have)."""
+    return "schoolsisid" in keys and "sisid" in keys and "role" not in keys
 
 
 def _sds_beside(path: Path) -> bool:

@@ -213,3 +213,16 @@ def test_oneroster_is_still_oneroster(tmp_path: Path) -> None:
         },
     )
     assert detect_format(folder) is RosterFormat.ONEROSTER
+
+
+def test_a_cloudwork_export_named_like_an_sds_v1_file_is_still_read(tmp_path: Path) -> None:
+    # Found by the benchmark, whose generated export is called school.csv.
+    text = (
+        "SIS ID,School SIS ID,Full Name,Username,Role,Parent 1 SIS ID\n"
+        "S1,100,Ava Hill,ava,Student,P1\n"
+        "P1,100,Pat Hill,pat,Parent,\n"
+    )
+    for name in ("school.csv", "Student.csv", "user.csv"):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        assert detect_format(tmp_path / name) is RosterFormat.CLOUDWORK, name
+        assert len(read_roster(tmp_path / name).people) == 2
