@@ -41,9 +41,8 @@ def add_sync_commands(sub: Any) -> None:
     sync.add_argument(
         "--sds-observer-roles",
         metavar="ROLES",
-        default="parent,guardian,relative",
         help="School Data Sync exports: the relationshipRoles that make a parent link "
-        "(comma-separated; default parent,guardian,relative)",
+        "(comma-separated; default: App → Settings, parent,guardian,relative)",
     )
     sync.add_argument(
         "--oneroster-sis-id",
@@ -117,7 +116,9 @@ class _ProgressPrinter:
 def run_sync_command(args: argparse.Namespace, paths: AppPaths, out: TextIO) -> int:
     profile = ProfileStore(paths).get(args.name)
     try:
-        observer_roles = parse_observer_roles(args.sds_observer_roles)
+        observer_roles = (
+            parse_observer_roles(args.sds_observer_roles) if args.sds_observer_roles else None
+        )
     except ValueError as exc:
         raise UsageError(
             f"--sds-observer-roles: {exc}.",

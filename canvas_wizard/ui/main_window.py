@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from canvas_wizard import APP_TITLE
 from canvas_wizard.core.errors import AuthorizationNeeded
+from canvas_wizard.core.settings import AppSettings, load_settings_or_defaults
 from canvas_wizard.core.setup import SetupSession
 from canvas_wizard.core.store import Profile, ProfileStore, SecretStore
 from canvas_wizard.core.store.history import RunSummary
@@ -68,6 +69,9 @@ class SyncTab(QWidget):
         layout = QVBoxLayout(top)
         layout.setContentsMargins(0, 0, 0, 0)
         self.source = SourcePanel()
+        self.source.sds_observer_roles = frozenset(
+            load_settings_or_defaults(sync.paths)[0].sds_observer_roles
+        )
         layout.addWidget(self.source)
 
         options = QHBoxLayout()
@@ -376,7 +380,13 @@ class MainWindow(QMainWindow):
         about.triggered.connect(self._on_about)
 
     def _on_settings(self) -> None:
-        SettingsDialog(self.store.paths, self).open()
+        dialog = SettingsDialog(self.store.paths, self)
+        dialog.accepted.connect(lambda: self._on_settings_saved(dialog.saved))
+        dialog.open()
+
+    def _on_settings_saved(self, settings: AppSettings | None) -> None:
+        if settings is not None:
+            self.sync_tab.source.set_sds_observer_roles(frozenset(settings.sds_observer_roles))
 
     def _on_about(self) -> None:
         AboutDialog(self.store.paths, self.secrets, self).open()

@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from canvas_wizard.core.paths import app_paths
+from canvas_wizard.core.settings import load_settings, settings_path
+from canvas_wizard.ui.settings_dialog import SettingsDialog
 from canvas_wizard.ui.sync import source_panel
 from canvas_wizard.ui.sync.source_panel import SourcePanel
 from canvas_wizard.ui.tasks import task_pool
@@ -53,3 +56,34 @@ def test_an_sds_folder_is_named_and_its_staff_parent_links_counted(
         "· 1 skipped · no problems"
     )
     assert not panel.mapping_editor.isVisible()  # SDS columns are fixed by the standard
+
+
+def test_the_parent_roles_setting_is_saved_checked_and_rereads_the_roster(
+    qtbot, panel, monkeypatch, tmp_path: Path, app_home: Path
+) -> None:
+    paths = app_paths().ensure()
+    dialog = SettingsDialog(paths)
+    qtbot.addWidget(dialog)
+    assert dialog.sds_roles.text() == "guardian, parent, relative"
+    dialog.sds_roles.setText("parent, uncle")
+    dialog.save_button.click()
+    assert dialog.status.kind == "error" and "uncle" in dialog.status.text()
+    assert not settings_path(paths).exists()  # nothing half-written
+    dialog.sds_roles.setText("Parent")
+    dialog.save_button.click()
+    assert dialog.result() == dialog.DialogCode.Accepted
+    assert load_settings(paths).sds_observer_roles == ["parent"]
+
+    folder = tmp_path / "sds-export"
+    folder.mkdir()
+    for name, text in FILES.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    monkeypatch.setattr(source_panel, "choose_roster_file", lambda parent: folder)
+    with qtbot.waitSignal(panel.rosterChanged, timeout=WAIT):
+        panel.choose_button.click()
+    qtbot.waitUntil(lambda: panel.roster() is not None, timeout=WAIT)
+    assert panel.counts_label.text().startswith("2 students, 1 parent, 1 parent link")
+    # Only "parent" relationships now: the guardian is nobody's parent any more.
+    panel.set_sds_observer_roles(frozenset(load_settings(paths).sds_observer_roles))
+    qtbot.waitUntil(lambda: panel.roster() is not None and not panel.is_reading(), timeout=WAIT)
+    assert panel.counts_label.text().startswith("2 students, 0 parents, 0 parent links")

@@ -43,8 +43,8 @@ class SyncRequest:
     source: Path
     format: RosterFormat | None = None
     mapping: ColumnMapping | None = None
-    #: School Data Sync relationshipRoles that make an observer link.
-    sds_observer_roles: frozenset[str] = DEFAULT_OBSERVER_ROLES
+    #: School Data Sync relationshipRoles that make an observer link; None: from Settings.
+    sds_observer_roles: frozenset[str] | None = None
     #: OneRoster's SIS ID column: sourcedId (default) or identifier.
     sis_id_field: str = "sourcedId"
     method: str = METHOD_API
@@ -149,9 +149,11 @@ class ProfileSync:
         cancel: CancelToken | None,
         roster: Roster | None,
     ) -> SyncOutcome:
+        settings, _problem = load_settings_or_defaults(self.paths)
         if request.limits_from_settings:
-            settings, _problem = load_settings_or_defaults(self.paths)
             request.options.limits = settings.limits
+        if request.sds_observer_roles is None:
+            request.sds_observer_roles = frozenset(settings.sds_observer_roles)
         sign_in = self.profile.options.get("sign_in_provider")
         if isinstance(sign_in, dict) and not request.options.login_provider:
             request.options.login_provider = str(sign_in.get("send") or "")
@@ -161,7 +163,7 @@ class ProfileSync:
                 request.source,
                 request.format,
                 request.mapping,
-                request.sds_observer_roles,
+                request.sds_observer_roles or DEFAULT_OBSERVER_ROLES,
                 request.sis_id_field,
             )
         root_id = self.root_account_id()
