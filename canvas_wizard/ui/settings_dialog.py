@@ -125,14 +125,12 @@ class SettingsDialog(QDialog):
         form = QFormLayout(roster_box)
         self.sds_roles = QLineEdit()
         self.sds_roles.setAccessibleName("School Data Sync relationship roles that make a parent")
-        form.addRow("School Data Sync parent roles:", self.sds_roles)
-        form.addRow(
-            plain_label(
-                "In a School Data Sync export, a person named in relationships.csv with one of "
-                "these relationshipRoles is linked to the student as a parent (comma-separated; "
-                "SDS also has aide, doctor, emergencyContact and other)."
-            )
+        self.sds_roles.setToolTip(
+            "A person named in a School Data Sync relationships.csv with one of these "
+            "relationshipRoles is linked to the student as a parent. SDS also has aide, "
+            "doctor, emergencyContact and other."
         )
+        form.addRow("School Data Sync roles that make a parent:", self.sds_roles)
         layout.addWidget(roster_box)
         layout.addWidget(self.status)
 
@@ -168,6 +166,9 @@ class SettingsDialog(QDialog):
         self.tab_chain = chain
         self.show_settings(self._loaded)
         self.setMinimumWidth(540)
+        # The wrapped explanations need their height at this width, which the dialog's
+        # size hint does not count; without this they were cut off to one line.
+        self.setMinimumHeight(layout.totalHeightForWidth(540))
 
     def show_settings(self, settings: AppSettings) -> None:
         self.log_level.setCurrentIndex(max(0, self.log_level.findData(settings.log_level)))
