@@ -20,7 +20,7 @@ from canvas_wizard.core.roster.headers import (
 from canvas_wizard.core.roster.model import Role
 from canvas_wizard.core.roster.sources import Bundle, SourceFile, is_zip, read_file
 from canvas_wizard.core.roster.table import Table, parse_table
-from canvas_wizard.core.roster.validate import classify_role
+from canvas_wizard.core.roster.validate import RoleValue, classify_role
 
 USER_ALIASES: dict[str, tuple[str, ...]] = {
     "sourcedId": ("sourcedid",),
@@ -121,12 +121,15 @@ def _roles(source: SourceFile, builder: RosterBuilder) -> tuple[dict[str, str], 
     primary: set[str] = set()
     staff_role: dict[str, str] = {}
     parent_role: set[str] = set()
+    meanings: dict[str, RoleValue] = {}
     for record in table.records():
         cells = record.cells + [""] * (blank + 1 - len(record.cells))
         if cells[status_j].strip().lower() == "tobedeleted":
             continue
         user, role = cells[user_i].strip(), cells[role_i].strip()
-        meaning = classify_role(role)
+        meaning = meanings.get(role)
+        if meaning is None:  # a handful of distinct values in 100,000 rows
+            meaning = meanings[role] = classify_role(role)
         if user and meaning.known_other:
             staff_role.setdefault(user, role)
         elif user and meaning.role is Role.PARENT:

@@ -30,7 +30,7 @@ from canvas_wizard.core.roster.headers import (
 from canvas_wizard.core.roster.model import Role, Severity
 from canvas_wizard.core.roster.sources import Bundle, SourceFile, is_zip, read_file
 from canvas_wizard.core.roster.table import Table, parse_table
-from canvas_wizard.core.roster.validate import classify_role
+from canvas_wizard.core.roster.validate import RoleValue, classify_role
 
 #: relationshipRole values that make the related person a parent (observer), by default.
 DEFAULT_OBSERVER_ROLES: frozenset[str] = frozenset({"parent", "guardian", "relative"})
@@ -181,6 +181,7 @@ def _read_roles(source: SourceFile, builder: RosterBuilder) -> dict[str, _Roles]
         )
     need = max(user_i, role_i) + 1
     out: dict[str, _Roles] = {}
+    meanings: dict[str, RoleValue] = {}
     for record in table.records():
         cells = record.cells + [""] * (need - len(record.cells))
         user, role = cells[user_i].strip(), cells[role_i].strip()
@@ -195,7 +196,9 @@ def _read_roles(source: SourceFile, builder: RosterBuilder) -> dict[str, _Roles]
             )
             continue
         entry = out.setdefault(user, _Roles())
-        meaning = classify_role(role)
+        meaning = meanings.get(role)
+        if meaning is None:
+            meaning = meanings[role] = classify_role(role)
         if meaning.role is Role.STUDENT:
             entry.student = True
         elif meaning.role is Role.PARENT:
