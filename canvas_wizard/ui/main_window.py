@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from canvas_wizard import APP_TITLE
+from canvas_wizard.core.canvas.auth_providers import setting_label
 from canvas_wizard.core.errors import AuthorizationNeeded
 from canvas_wizard.core.settings import AppSettings, load_settings_or_defaults
 from canvas_wizard.core.setup import SetupSession
@@ -264,9 +265,11 @@ class ConnectionTab(QWidget):
             else "none chosen"
         )
         self.secrets_label = plain_label(f"kept in {secrets.backend_name}, never in a file")
+        self.sign_in_label = plain_label(setting_label(profile.options.get("sign_in_provider")))
         form.addRow("Canvas:", self.canvas_label)
         form.addRow("Signed in as:", self.user_label)
         form.addRow("Account to sync:", self.account_label)
+        form.addRow("New logins sign in with:", self.sign_in_label)
         form.addRow("Secrets:", self.secrets_label)
         layout.addLayout(form)
         buttons = QHBoxLayout()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from test_wizard import WAIT, _next, _sign_in, _through_address, _through_key
 
+from canvas_wizard.ui.main_window import ConnectionTab
 from canvas_wizard.ui.wizard.page_account import AccountPage
 from canvas_wizard.ui.wizard.page_done import DonePage
 
@@ -51,3 +52,7 @@ def test_canvas_passwords_can_be_chosen_instead(qtbot, make_wizard, sandbox) -> 
     profile = h.store.get(h.ctx.session.profile.name)
     assert profile.options["sign_in_provider"]["choice"] == "canvas"
     assert profile.options["sign_in_provider"]["send"] == "1"  # the Canvas provider's id
+    # The main window's Connection tab says it too.
+    tab = ConnectionTab(h.store, h.ctx.session.secrets, profile, None)
+    qtbot.addWidget(tab)
+    assert tab.sign_in_label.text() == "Canvas passwords"

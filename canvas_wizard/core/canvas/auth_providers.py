@@ -170,3 +170,10 @@ def choose_sign_in(client: CanvasClient, root_id: int, requested: str | None) ->
         if not readable:
             warning += "; new logins are tied to no particular provider."
     return SignInChoice(setting_for(choice, providers), providers, warning)
+
+
+def setting_label(setting: object) -> str:
+    """A kept setting (Profile.options["sign_in_provider"]) in words, for the app's pages."""
+    if isinstance(setting, dict) and setting.get("label"):
+        return str(setting["label"])
+    return "no provider in particular"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QFormLayout, QLabel
 
+from canvas_wizard.core.canvas.auth_providers import setting_label
 from canvas_wizard.ui.widgets import plain_label
 from canvas_wizard.ui.wizard.base import WizardContext, WizardPage
 
@@ -45,7 +46,7 @@ class DonePage(WizardPage):
             "Canvas": profile.canvas_url,
             "Signed in as": profile.signed_in_as or "(not signed in)",
             "Account to sync": f"{account.name} (id {account.id}, {kind})" if account else "(none)",
-            "New logins sign in with": _sign_in_label(profile.options.get("sign_in_provider")),
+            "New logins sign in with": setting_label(profile.options.get("sign_in_provider")),
             "Setup name": profile.name,
             "Settings file": str(session.profiles.path_of(profile.name)),
             "Secrets": f"kept in {session.secrets.backend_name}, never in a file",
@@ -58,9 +59,3 @@ class DonePage(WizardPage):
             "click Sync now. (Scheduled resyncs use the command line: canvas-wizard sync "
             f"{profile.name} --source FILE.)"
         )
-
-
-def _sign_in_label(setting: object) -> str:
-    if isinstance(setting, dict) and setting.get("label"):
-        return str(setting["label"])
-    return "no provider in particular"
