@@ -21,6 +21,7 @@ from typing import Any, TextIO
 from canvas_wizard import APP_TITLE, __version__
 from canvas_wizard.core.auth import DEFAULT_REDIRECT_PORT, OAuthError, redirect_uri_for
 from canvas_wizard.core.canvas import AccountNode, check_sync_permissions
+from canvas_wizard.core.canvas.auth_providers import UnknownProvider, choose_sign_in
 from canvas_wizard.core.errors import UsageError, WizardError
 from canvas_wizard.core.paths import AppPaths, app_paths
 from canvas_wizard.core.settings import load_settings_or_defaults
@@ -117,6 +118,13 @@ def build_parser() -> argparse.ArgumentParser:
     con = sub.add_parser("connect", help="choose the Canvas account to sync into")
     con.add_argument("name")
     con.add_argument("--account", type=int, required=True, metavar="ID")
+    con.add_argument(
+        "--auth-provider",
+        metavar="ID|canvas|any",
+        help="the sign-in provider new logins use: a provider id from Canvas, canvas "
+        "(Canvas passwords) or any (none in particular). Default: the account's only "
+        "single sign-on provider if it has exactly one, else any",
+    )
 
     st = sub.add_parser("status", help="show whether a setup is ready to sync")
     st.add_argument("name")
@@ -209,7 +217,7 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths, inp: TextIO, out: TextI
         if cmd == "accounts":
             return _accounts(session, out, as_json=args.json)
         if cmd == "connect":
-            return _connect(session, args.account, out)
+            return _connect(session, args.account, out, args.auth_provider)
         if cmd == "disconnect":
             try:
                 session.token_manager().disconnect()
@@ -346,6 +354,7 @@ def _profile_json(p: Profile, paths: AppPaths) -> dict[str, Any]:
         if p.account is None
         else {"id": p.account.id, "name": p.account.name, "is_root": p.account.is_root},
         "paused": None if pause is None else pause.to_json(),
+        "sign_in_provider": p.options.get("sign_in_provider"),
     }
 
 
@@ -458,7 +467,9 @@ def _find(nodes: list[AccountNode], account_id: int) -> AccountNode | None:
     return None
 
 
-def _connect(session: SetupSession, account_id: int, out: TextIO) -> int:
+def _connect(
+    session: SetupSession, account_id: int, out: TextIO, auth_provider: str | None = None
+) -> int:
     node = _find(session.list_accounts(), account_id)
     if node is None:
         raise UsageError(
@@ -466,12 +477,22 @@ def _connect(session: SetupSession, account_id: int, out: TextIO) -> int:
             hint=f"List them with: canvas-wizard accounts {session.profile.name}",
         )
     report = check_sync_permissions(session.client(), node.account)
-    session.connect(node.account)
+    root_id = node.account.root_id or node.account.id
+    try:
+        sign_in = choose_sign_in(session.client(), root_id, auth_provider)
+    except UnknownProvider as exc:
+        raise UsageError(
+            f"--auth-provider: {exc}.", hint="Leave it out to use the default."
+        ) from None
+    session.connect(node.account, sign_in.setting)
     kind = "root account" if node.account.is_root else "sub-account"
     print(
         f"Connected {session.profile.name!r} to {node.account.name} ({kind}, id {account_id}).",
         file=out,
     )
+    print(f"New logins sign in with: {sign_in.setting['label']}.", file=out)
+    if sign_in.warning:
+        print(f"Warning: {sign_in.warning}", file=sys.stderr)
     for label in report.missing:
         print(f"Warning: you are missing a permission a sync needs: {label}", file=sys.stderr)
     for cost in report.costs:

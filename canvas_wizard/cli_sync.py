@@ -17,12 +17,13 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
-from canvas_wizard.core.errors import WizardError
+from canvas_wizard.core.errors import UsageError, WizardError
 from canvas_wizard.core.paths import AppPaths
 from canvas_wizard.core.roster import RosterFormat
+from canvas_wizard.core.roster.sds import parse_observer_roles
 from canvas_wizard.core.store import Profile, ProfileStore, SecretStore
 from canvas_wizard.core.store.history import HistoryStore
-from canvas_wizard.core.sync import SyncOptions
+from canvas_wizard.core.sync import ActionKind, Plan, SyncOptions
 from canvas_wizard.core.sync.outcome import CancelToken, OutcomeStatus, Phase, Progress
 from canvas_wizard.core.sync.report import write_report_csv
 from canvas_wizard.core.sync.service import ProfileSync, SyncOutcome, SyncRequest
@@ -45,6 +46,24 @@ def add_sync_commands(sub: Any) -> None:
     sync.add_argument("--source", required=True, metavar="PATH", help="the roster export")
     sync.add_argument(
         "--format", choices=["auto", *[f.value for f in RosterFormat]], default="auto"
+    )
+    sync.add_argument(
+        "--sds-observer-roles",
+        metavar="ROLES",
+        help="School Data Sync exports: the relationshipRoles that make a parent link "
+        "(comma-separated; default: App → Settings, parent,guardian,relative)",
+    )
+    sync.add_argument(
+        "--oneroster-sis-id",
+        choices=["sourcedId", "identifier"],
+        default="sourcedId",
+        help="OneRoster exports: the column that holds the SIS ID (default sourcedId)",
+    )
+    sync.add_argument(
+        "--integration-id",
+        action="store_true",
+        help="give new logins the roster's second identifier as their integration_id "
+        "(OneRoster sourcedId when the SIS ID is the identifier)",
     )
     sync.add_argument("--dry-run", action="store_true", help="plan and report; write nothing")
     sync.add_argument("--method", choices=["api", "sis-import"], default="api")
@@ -115,13 +134,26 @@ class _ProgressPrinter:
 
 def run_sync_command(args: argparse.Namespace, paths: AppPaths, out: TextIO) -> int:
     profile = ProfileStore(paths).get(args.name)
+    try:
+        observer_roles = (
+            parse_observer_roles(args.sds_observer_roles) if args.sds_observer_roles else None
+        )
+    except ValueError as exc:
+        raise UsageError(
+            f"--sds-observer-roles: {exc}.",
+            hint="For example: --sds-observer-roles parent,guardian",
+        ) from None
     request = SyncRequest(
         source=Path(args.source),
         format=None if args.format == "auto" else RosterFormat(args.format),
+        sds_observer_roles=observer_roles,
+        sis_id_field=args.oneroster_sis_id,
         method=args.method,
         dry_run=args.dry_run,
         approve=args.approve or args.approve_limits,
-        options=SyncOptions(suspend_missing=args.suspend_missing),
+        options=SyncOptions(
+            suspend_missing=args.suspend_missing, pass_integration_id=args.integration_id
+        ),
         skip_bad_rows=args.skip_bad_rows,
         trigger="scheduled" if args.scheduled else "manual",
         even_if_paused=args.even_if_paused,
@@ -218,11 +250,14 @@ def _print_result(
                 "found_in_canvas": outcome.match.matched,
                 "warning": warning,
             },
+            "staff_parent_links": _staff_parent_links(result.plan),
         }
         json.dump(summary, out, indent=2)
         out.write("\n")
         return
     print(result.message, file=out)
+    for note in report.notes:
+        print(f"Note: {note}", file=out)
     if outcome.match is not None:
         m = outcome.match
         print(
@@ -249,6 +284,13 @@ def _print_result(
             f"exactly this plan with: --approve {result.plan.fingerprint()}",
             file=out,
         )
+
+
+def _staff_parent_links(plan: Plan | None) -> dict[str, int]:
+    """Links to staff members who are parents: how many, and how many wait for Canvas."""
+    staff = [a for a in plan.links if a.staff_parent] if plan is not None else []
+    waiting = sum(1 for a in staff if a.kind is ActionKind.SKIP and a.parent_canvas_id is None)
+    return {"total": len(staff), "staff_not_in_canvas": waiting}
 
 
 def run_history_command(args: argparse.Namespace, paths: AppPaths, out: TextIO) -> int:

@@ -1,4 +1,5 @@
-"""App-wide settings: log level, default safety limits, redirect port for new setups.
+"""App-wide settings: log level, default safety limits, redirect port for new setups,
+and which School Data Sync relationship roles make a parent link.
 
 Kept as a small JSON file, ``settings.json`` in the config folder, written
 atomically. Nothing secret belongs here. A missing file means "all defaults";
@@ -14,6 +15,7 @@ from typing import Any
 
 from canvas_wizard.core.errors import UsageError
 from canvas_wizard.core.paths import AppPaths, write_atomic
+from canvas_wizard.core.roster.sds import DEFAULT_OBSERVER_ROLES, parse_observer_roles
 from canvas_wizard.core.store.profiles import DEFAULT_REDIRECT_PORT, validate_redirect_port
 from canvas_wizard.core.sync.limits import SafetyLimits
 
@@ -32,6 +34,8 @@ class AppSettings:
     redirect_port: int = DEFAULT_REDIRECT_PORT
     #: The limits a sync starts with unless a run says otherwise.
     limits: SafetyLimits = field(default_factory=SafetyLimits)
+    #: School Data Sync relationshipRoles that make the related person a parent.
+    sds_observer_roles: list[str] = field(default_factory=lambda: sorted(DEFAULT_OBSERVER_ROLES))
 
 
 def settings_path(paths: AppPaths) -> Path:
@@ -48,6 +52,16 @@ def validate_settings(settings: AppSettings) -> AppSettings:
         )
     settings.log_level = level
     validate_redirect_port(settings.redirect_port)
+    roles = settings.sds_observer_roles
+    try:
+        if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+            raise ValueError("not a list of role names")
+        settings.sds_observer_roles = sorted(parse_observer_roles(",".join(roles)))
+    except ValueError as exc:
+        raise UsageError(
+            f"The School Data Sync parent roles are not usable: {exc}.",
+            hint="For example: parent, guardian, relative.",
+        ) from None
     limits = settings.limits
     for name in _SHARE_FIELDS:
         value = getattr(limits, name)
@@ -94,6 +108,7 @@ def load_settings(paths: AppPaths) -> AppSettings:
         log_level=data.get("log_level", defaults.log_level),
         redirect_port=data.get("redirect_port", defaults.redirect_port),
         limits=limits,
+        sds_observer_roles=data.get("sds_observer_roles", defaults.sds_observer_roles),
     )
     try:
         return validate_settings(settings)

@@ -36,6 +36,7 @@ from canvas_wizard.core.canvas import (
     normalize_canvas_url,
     probe_canvas,
 )
+from canvas_wizard.core.canvas.auth_providers import SignInChoice, UnknownProvider, choose_sign_in
 from canvas_wizard.core.errors import UsageError
 from canvas_wizard.core.store import (
     ConnectedAccount,
@@ -236,10 +237,24 @@ class SetupSession:
     def check_permissions(self, account: Account) -> PermissionReport:
         return check_sync_permissions(self.client(), account)
 
-    def connect(self, account: Account) -> Profile:
+    def sign_in_choice(self, account: Account) -> SignInChoice:
+        """The root account's sign-in providers, with this setup's choice or the default."""
+        kept = self.profile.options.get("sign_in_provider")
+        requested = str(kept.get("choice")) if isinstance(kept, dict) else None
+        root_id = account.root_id or account.id
+        try:
+            return choose_sign_in(self.client(), root_id, requested)
+        except UnknownProvider:  # the kept provider is gone from Canvas: offer the default
+            return choose_sign_in(self.client(), root_id, None)
+
+    def connect(self, account: Account, sign_in: dict[str, str] | None = None) -> Profile:
+        """Keep the chosen account and, when given, the sign-in provider for new logins
+        (:func:`~canvas_wizard.core.canvas.auth_providers.setting_for`)."""
         self.profile.account = ConnectedAccount(
             id=account.id, name=account.name, is_root=account.is_root
         )
+        if sign_in is not None:
+            self.profile.options["sign_in_provider"] = dict(sign_in)
         self.save()
         return self.profile
 

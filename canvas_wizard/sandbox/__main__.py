@@ -45,6 +45,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to each API call")
     parser.add_argument("--jitter", type=float, default=0.0, help="± seconds of random latency")
     parser.add_argument("--no-throttle", action="store_true", help="never answer 403 Rate Limit")
+    parser.add_argument(
+        "--throttle-status",
+        type=int,
+        choices=[403, 429],
+        default=403,
+        help="answer throttled requests as the canvas-lms source (403) or hosted Canvas (429)",
+    )
     parser.add_argument("--empty", action="store_true", help="start without the Northfield data")
     parser.add_argument(
         "--show-secret", action="store_true", help="also print the key's client secret"
@@ -61,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         seed=not args.empty,
         latency=args.latency,
         jitter=args.jitter,
-        throttle=ThrottleConfig(enabled=not args.no_throttle),
+        throttle=ThrottleConfig(enabled=not args.no_throttle, status=args.throttle_status),
         host=args.host,
         port=args.port,
     )

@@ -4,16 +4,18 @@
 (bookmark pages); ``/manageable_accounts`` adds everything below those;
 ``/accounts/:id/permissions`` answers each asked-for permission with a boolean,
 as accounts_controller#permissions does, for whoever asks.
+``/accounts/:id/authentication_providers`` is a plain array (no paging), for admins
+who manage the root account only (``require_root_account_management``).
 """
 
 from __future__ import annotations
 
-from canvas_wizard.sandbox.http import Response
+from canvas_wizard.sandbox.http import Response, unauthorized
 from canvas_wizard.sandbox.lookup import find_account, require
 from canvas_wizard.sandbox.paging import bookmark_paginate, paginate
 from canvas_wizard.sandbox.server import Ctx, Route, route
 from canvas_wizard.sandbox.state import Account
-from canvas_wizard.sandbox.views import account_json
+from canvas_wizard.sandbox.views import account_json, auth_provider_json
 
 
 def _page_json(
@@ -80,10 +82,23 @@ def permissions(ctx: Ctx) -> Response:
     return Response.json({name: name in have for name in asked})
 
 
+def authentication_providers(ctx: Ctx) -> Response:
+    state = ctx.state
+    account = find_account(ctx, ctx.args["account_id"])
+    if account.parent_account_id is not None:
+        raise unauthorized()  # providers belong to root accounts
+    require(ctx, account.id, "manage_account_settings")
+    with state.lock:
+        mine = [p for p in state.auth_providers.values() if p.account_id == account.id]
+    mine.sort(key=lambda p: p.position)
+    return Response.json([auth_provider_json(p) for p in mine])
+
+
 ROUTES: list[Route] = [
     route("GET", "/api/v1/accounts", list_accounts),
     route("GET", "/api/v1/manageable_accounts", manageable_accounts),
     route("GET", "/api/v1/accounts/:account_id", show_account),
     route("GET", "/api/v1/accounts/:account_id/sub_accounts", sub_accounts),
     route("GET", "/api/v1/accounts/:account_id/permissions", permissions),
+    route("GET", "/api/v1/accounts/:account_id/authentication_providers", authentication_providers),
 ]

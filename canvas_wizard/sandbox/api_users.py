@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from canvas_wizard.sandbox.http import Response, bad_request, unauthorized
+from canvas_wizard.sandbox.http import Response, bad_request, not_found, unauthorized
 from canvas_wizard.sandbox.lookup import (
     DOMAIN_ROOT_ACCOUNT_ID,
     find_account,
@@ -128,14 +128,30 @@ def show_profile(ctx: Ctx) -> Response:
 
 
 def _create_errors(
-    ctx: Ctx, unique_id: str, sis_id: str | None, reactivating: Login | None
+    ctx: Ctx,
+    unique_id: str,
+    sis_id: str | None,
+    reactivating: Login | None,
+    provider_id: int | None = None,
 ) -> dict[str, Any]:
     state = ctx.state
     errors: dict[str, list[dict[str, str]]] = {}
     if not unique_id:
         errors["unique_id"] = [model_error("unique_id", "blank", "can't be blank")]
     else:
-        taken = state.login_by_unique_id(unique_id)
+        # Unique per root account *and provider*: the same username under another
+        # provider is another login, which Canvas allows.
+        key = unique_id.casefold()
+        taken = next(
+            (
+                lg
+                for lg in state.logins.values()
+                if lg.unique_id.casefold() == key
+                and lg.workflow_state != "deleted"
+                and lg.authentication_provider_id == provider_id
+            ),
+            None,
+        )
         if taken is not None and taken is not reactivating:
             errors["unique_id"] = [model_error("unique_id", "taken", UNIQUE_ID_TAKEN)]
     if sis_id:
@@ -157,13 +173,21 @@ def create_user(ctx: Ctx) -> Response:
     if state.grants(ctx.user_id, account.id, "manage_sis"):
         sis_id = (req.param("pseudonym[sis_user_id]") or "").strip() or None
         integration_id = (req.param("pseudonym[integration_id]") or "").strip() or None
+    provider_id: int | None = None
+    wanted_provider = (req.param("pseudonym[authentication_provider_id]") or "").strip()
+    if wanted_provider:
+        # authentication_providers.active.find(...): an id or a type; unknown is a 404.
+        provider = state.find_auth_provider(root_id, wanted_provider)
+        if provider is None:
+            raise not_found()
+        provider_id = provider.id
     with state.lock:
         reactivating = None
         if sis_id and req.flag("enable_sis_reactivation"):
             holder = state.login_by_sis_id(sis_id)
             if holder is not None and holder.workflow_state == "deleted":
                 reactivating = holder
-        errors = _create_errors(ctx, unique_id, sis_id, reactivating)
+        errors = _create_errors(ctx, unique_id, sis_id, reactivating, provider_id)
         if errors:
             raise bad_request(
                 {
@@ -202,6 +226,7 @@ def create_user(ctx: Ctx) -> Response:
                 unique_id=unique_id,
                 sis_user_id=sis_id,
                 integration_id=integration_id,
+                authentication_provider_id=provider_id,
             )
             state.logins[login.id] = login
         user.short_name = (req.param("user[short_name]") or "").strip() or name

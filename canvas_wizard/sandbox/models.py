@@ -127,6 +127,20 @@ class Login:
     #: pseudonym.sis_communication_channel): a later import edits it in place.
     sis_channel_id: int | None = None
     created_at: str = field(default_factory=now_iso)
+    #: The sign-in provider the login belongs to; None: none (any provider may find it).
+    authentication_provider_id: int | None = None
+
+
+@dataclass
+class AuthProvider:
+    """Canvas's AuthenticationProvider: one way to sign in to a root account."""
+
+    id: int
+    account_id: int
+    auth_type: str  # canvas | saml | google | microsoft | ...
+    position: int
+    #: Type-specific fields as the API shows them (idp_entity_id, hosted_domain, ...).
+    settings: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

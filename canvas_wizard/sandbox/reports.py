@@ -168,7 +168,7 @@ def users_csv(state: SandboxState, account_id: int, include_deleted: bool = Fals
                         str(user.id),
                         login.sis_user_id or "",
                         login.integration_id or "",
-                        "",
+                        str(login.authentication_provider_id or ""),
                         login.unique_id,
                         first,
                         last,

@@ -9,6 +9,7 @@
 * A *deleted* login that still holds SIS ID S1099 (creating S1099 again fails).
 * Jordan Lee, login ``jordan.lee`` with no SIS ID (a roster person wanting that
   username collides with it).
+* Sign-in providers on the root: Canvas passwords (id 1) and the school's SAML (id 2).
 """
 
 from __future__ import annotations
@@ -101,6 +102,15 @@ def seed_northfield(state: SandboxState) -> None:
                 uuid=hashlib.sha1(f"northfield-{account_id}".encode()).hexdigest(),
                 sis_account_id=sis,
             )
+        # Canvas passwords, and the school's single sign-on (SAML): new logins should use
+        # the SAML one, the account's only non-Canvas provider.
+        state.add_auth_provider(ROOT_ACCOUNT_ID, "canvas", self_registration="none")
+        state.add_auth_provider(
+            ROOT_ACCOUNT_ID,
+            "saml",
+            idp_entity_id="https://sso.northfield.example/idp",
+            log_in_url="https://sso.northfield.example/idp/sso",
+        )
 
         alex = _add_user(
             state,

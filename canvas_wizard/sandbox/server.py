@@ -38,7 +38,7 @@ from canvas_wizard.sandbox.http import (
     unauthenticated,
 )
 from canvas_wizard.sandbox.state import GLOBAL_ID_BASE, AccessToken, User, secret_hash
-from canvas_wizard.sandbox.throttle import THROTTLED_BODY, THROTTLED_CONTENT_TYPE, format_units
+from canvas_wizard.sandbox.throttle import THROTTLED_CONTENT_TYPE, format_units, throttled_body
 
 if TYPE_CHECKING:
     from canvas_wizard.sandbox.app import SandboxCanvas
@@ -300,9 +300,10 @@ class _Handler(BaseHTTPRequestHandler):
         if not reservation.allowed:
             app.count_request("throttled")
             app.throttle.release(reservation, 0.0)
+            status = app.throttle.config.status
             return Response(
-                403,
-                THROTTLED_BODY,
+                status,
+                throttled_body(status),
                 THROTTLED_CONTENT_TYPE,
                 [("X-Rate-Limit-Remaining", "0.0")],
             )

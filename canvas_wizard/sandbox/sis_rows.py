@@ -59,6 +59,16 @@ def apply_user(state: SandboxState, batch: SisImport, row: dict[str, str]) -> st
     if status not in USER_STATUSES:
         return f"Improper status for user {user_id}"
     active = status != "deleted"
+    provider_id: int | None = None
+    wanted_provider = row.get("authentication_provider_id", "").strip()
+    if wanted_provider:
+        provider = state.find_auth_provider(batch.account_id, wanted_provider)
+        if provider is None:
+            return (
+                f"unrecognized authentication provider {wanted_provider} for user {user_id}, "
+                "skipping"
+            )
+        provider_id = provider.id
     by_sis = state.login_by_sis_id(user_id)
     by_login = state.login_by_unique_id(login_id)
     login = by_sis or by_login
@@ -84,6 +94,7 @@ def apply_user(state: SandboxState, batch: SisImport, row: dict[str, str]) -> st
             user_id=user.id,
             account_id=batch.account_id,
             unique_id=login_id,
+            authentication_provider_id=provider_id,
         )
         state.logins[login.id] = login
     name = _infer_name(row)
@@ -95,6 +106,10 @@ def apply_user(state: SandboxState, batch: SisImport, row: dict[str, str]) -> st
     login.sis_user_id = user_id
     if row.get("integration_id"):
         login.integration_id = row["integration_id"]
+    if provider_id is not None:
+        # A blank cell leaves an existing login's provider as it is in the sandbox;
+        # what real Canvas does then is not verified, so the client never relies on it.
+        login.authentication_provider_id = provider_id
     login.workflow_state = status
     login.sis_batch_id = batch.id
     email = row.get("email", "")

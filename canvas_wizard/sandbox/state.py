@@ -18,6 +18,7 @@ from canvas_wizard.sandbox.models import (
     AccountReport,
     AdminRole,
     AuthorizationCode,
+    AuthProvider,
     CommunicationChannel,
     DeveloperKey,
     Login,
@@ -40,6 +41,7 @@ __all__ = [
     "Account",
     "AccountReport",
     "AdminRole",
+    "AuthProvider",
     "AuthorizationCode",
     "CommunicationChannel",
     "DeveloperKey",
@@ -76,6 +78,7 @@ class SandboxState:
         self.sis_imports: dict[int, SisImport] = {}
         self.reports: dict[int, AccountReport] = {}
         self.files: dict[int, StoredFile] = {}
+        self.auth_providers: dict[int, AuthProvider] = {}
         self._counters: dict[str, int] = {}
 
     def __repr__(self) -> str:
@@ -91,6 +94,30 @@ class SandboxState:
             return value
 
     # -- accounts ---------------------------------------------------------
+
+    def add_auth_provider(self, account_id: int, auth_type: str, **settings: str) -> AuthProvider:
+        with self.lock:
+            position = 1 + sum(
+                1 for p in self.auth_providers.values() if p.account_id == account_id
+            )
+            provider = AuthProvider(
+                self.next_id("auth_provider"), account_id, auth_type, position, dict(settings)
+            )
+            self.auth_providers[provider.id] = provider
+            return provider
+
+    def find_auth_provider(self, root_id: int, value: str) -> AuthProvider | None:
+        """By id, or by type (the first of that type), as Canvas's provider lookup does."""
+        with self.lock:
+            mine = sorted(
+                (p for p in self.auth_providers.values() if p.account_id == root_id),
+                key=lambda p: p.position,
+            )
+        text = value.strip()
+        for provider in mine:
+            if str(provider.id) == text or provider.auth_type == text.lower():
+                return provider
+        return None
 
     def account_chain(self, account_id: int) -> list[int]:
         """The account and its ancestors, nearest first."""

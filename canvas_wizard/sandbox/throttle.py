@@ -6,7 +6,9 @@ Follows app/middleware/request_throttle.rb and its increment_bucket.lua:
   ``outflow`` units per second since it was last touched, then is clamped to
   ``0..maximum``).
 * If the bucket is then at or above the high-water mark, the request is refused
-  (403) — so the reservations of requests still in flight count against it.
+  (403 in the canvas-lms source; hosted Canvas answers 429 since 2025-10-06, so
+  ``ThrottleConfig.status`` picks either) — so the reservations of requests still
+  in flight count against it.
 * When the request finishes, its reservation is swapped for its real cost.
 * ``X-Rate-Limit-Remaining`` is ``high_water_mark - count`` after that swap.
 """
@@ -28,6 +30,8 @@ class ThrottleConfig:
     outflow: float = 10.0
     #: Reserved while a request is in flight.
     up_front_cost: float = 50.0
+    #: The refusal's status: 403 as the canvas-lms source, or 429 as hosted Canvas.
+    status: int = 403
     #: Real cost charged for a GET once done.
     get_cost: float = 1.0
     #: Real cost of POST/PUT/DELETE.
@@ -39,6 +43,15 @@ class ThrottleConfig:
 
 #: Canvas's exact refusal (RequestThrottle#rate_limit_exceeded).
 THROTTLED_BODY = b"403 Forbidden (Rate Limit Exceeded)\n"
+#: Hosted Canvas's 429: the same words under the new status (the exact body is not in
+#: the public source; only the status and the remaining-budget header are relied on).
+THROTTLED_BODY_429 = b"429 Too Many Requests (Rate Limit Exceeded)\n"
+
+
+def throttled_body(status: int) -> bytes:
+    return THROTTLED_BODY_429 if status == 429 else THROTTLED_BODY
+
+
 THROTTLED_CONTENT_TYPE = "text/plain; charset=utf-8"
 
 

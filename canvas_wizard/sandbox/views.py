@@ -12,6 +12,7 @@ from typing import Any
 from canvas_wizard.sandbox.state import (
     GLOBAL_ID_BASE,
     Account,
+    AuthProvider,
     CommunicationChannel,
     Login,
     SandboxState,
@@ -100,8 +101,8 @@ def login_json(state: SandboxState, login: Login, viewer_id: int | None) -> dict
         "unique_id": login.unique_id,
         "created_at": login.created_at,
         "workflow_state": login.workflow_state,
-        "authentication_provider_id": None,
-        "authentication_provider_type": None,
+        "authentication_provider_id": login.authentication_provider_id,
+        "authentication_provider_type": _provider_type(state, login),
         "declared_user_type": None,
     }
     if state.grants(viewer_id, login.account_id, "read_sis", "manage_sis"):
@@ -126,3 +127,23 @@ def channel_json(channel: CommunicationChannel) -> dict[str, Any]:
 def model_error(attribute: str, kind: str, message: str) -> dict[str, str]:
     """One validation error as Canvas renders ActiveModel errors."""
     return {"attribute": attribute, "type": kind, "message": message}
+
+
+def _provider_type(state: SandboxState, login: Login) -> str | None:
+    provider = state.auth_providers.get(login.authentication_provider_id or 0)
+    return provider.auth_type if provider is not None else None
+
+
+def auth_provider_json(provider: AuthProvider) -> dict[str, Any]:
+    """As authentication_providers_controller's aacs_json: id, auth_type, position, settings."""
+    data: dict[str, Any] = {
+        "id": provider.id,
+        "auth_type": provider.auth_type,
+        "position": provider.position,
+        "mfa_required": False,
+    }
+    if provider.auth_type != "canvas":
+        data["jit_provisioning"] = False
+        data["federated_attributes"] = {}
+    data.update(provider.settings)
+    return data

@@ -28,8 +28,10 @@ from PySide6.QtWidgets import (
 )
 
 from canvas_wizard import APP_TITLE
+from canvas_wizard.core.canvas.auth_providers import setting_label
 from canvas_wizard.core.errors import AuthorizationNeeded
 from canvas_wizard.core.schedule.pause import Pause
+from canvas_wizard.core.settings import AppSettings, load_settings_or_defaults
 from canvas_wizard.core.setup import SetupSession
 from canvas_wizard.core.store import Profile, ProfileStore, SecretStore
 from canvas_wizard.core.store.history import RunSummary
@@ -73,6 +75,9 @@ class SyncTab(QWidget):
         layout = QVBoxLayout(top)
         layout.setContentsMargins(0, 0, 0, 0)
         self.source = SourcePanel()
+        self.source.sds_observer_roles = frozenset(
+            load_settings_or_defaults(sync.paths)[0].sds_observer_roles
+        )
         layout.addWidget(self.source)
 
         options = QHBoxLayout()
@@ -304,9 +309,11 @@ class ConnectionTab(QWidget):
             else "none chosen"
         )
         self.secrets_label = plain_label(f"kept in {secrets.backend_name}, never in a file")
+        self.sign_in_label = plain_label(setting_label(profile.options.get("sign_in_provider")))
         form.addRow("Canvas:", self.canvas_label)
         form.addRow("Signed in as:", self.user_label)
         form.addRow("Account to sync:", self.account_label)
+        form.addRow("New logins sign in with:", self.sign_in_label)
         form.addRow("Secrets:", self.secrets_label)
         layout.addLayout(form)
         buttons = QHBoxLayout()
@@ -436,7 +443,13 @@ class MainWindow(QMainWindow):
         about.triggered.connect(self._on_about)
 
     def _on_settings(self) -> None:
-        SettingsDialog(self.store.paths, self).open()
+        dialog = SettingsDialog(self.store.paths, self)
+        dialog.accepted.connect(lambda: self._on_settings_saved(dialog.saved))
+        dialog.open()
+
+    def _on_settings_saved(self, settings: AppSettings | None) -> None:
+        if settings is not None:
+            self.sync_tab.source.set_sds_observer_roles(frozenset(settings.sds_observer_roles))
 
     def _on_about(self) -> None:
         AboutDialog(self.store.paths, self.secrets, self).open()

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
+    QLineEdit,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -119,6 +120,18 @@ class SettingsDialog(QDialog):
             )
         )
         layout.addWidget(signin_box)
+
+        roster_box = QGroupBox("Roster files")
+        form = QFormLayout(roster_box)
+        self.sds_roles = QLineEdit()
+        self.sds_roles.setAccessibleName("School Data Sync relationship roles that make a parent")
+        self.sds_roles.setToolTip(
+            "A person named in a School Data Sync relationships.csv with one of these "
+            "relationshipRoles is linked to the student as a parent. SDS also has aide, "
+            "doctor, emergencyContact and other."
+        )
+        form.addRow("School Data Sync roles that make a parent:", self.sds_roles)
+        layout.addWidget(roster_box)
         layout.addWidget(self.status)
 
         self.buttons = QDialogButtonBox(
@@ -141,12 +154,21 @@ class SettingsDialog(QDialog):
         chain: list[QWidget] = [self.log_level]
         for key, _ in _LIMITS:
             chain += [self.share_boxes[key], self.count_boxes[key]]
-        chain += [self.redirect_port, self.save_button, self.cancel_button, self.defaults_button]
+        chain += [
+            self.redirect_port,
+            self.sds_roles,
+            self.save_button,
+            self.cancel_button,
+            self.defaults_button,
+        ]
         for first, second in pairwise(chain):
             QWidget.setTabOrder(first, second)
         self.tab_chain = chain
         self.show_settings(self._loaded)
         self.setMinimumWidth(540)
+        # The wrapped explanations need their height at this width, which the dialog's
+        # size hint does not count; without this they were cut off to one line.
+        self.setMinimumHeight(layout.totalHeightForWidth(540))
 
     def show_settings(self, settings: AppSettings) -> None:
         self.log_level.setCurrentIndex(max(0, self.log_level.findData(settings.log_level)))
@@ -154,6 +176,7 @@ class SettingsDialog(QDialog):
             self.share_boxes[key].setValue(getattr(settings.limits, f"max_{key}_share") * 100)
             self.count_boxes[key].setValue(getattr(settings.limits, f"max_{key}_count"))
         self.redirect_port.setValue(settings.redirect_port)
+        self.sds_roles.setText(", ".join(settings.sds_observer_roles))
 
     def current_settings(self) -> AppSettings:
         limits: SafetyLimits = replace(self._loaded.limits)
@@ -164,6 +187,7 @@ class SettingsDialog(QDialog):
             log_level=str(self.log_level.currentData()),
             redirect_port=self.redirect_port.value(),
             limits=limits,
+            sds_observer_roles=[r.strip() for r in self.sds_roles.text().split(",") if r.strip()],
         )
 
     def _on_save(self) -> None:

@@ -5,8 +5,9 @@ a slot from the :class:`ThrottleGate`, send with the Bearer token and a timeout,
 the gate what Canvas said about its rate limit, then sort the answer:
 
 * 401 with ``WWW-Authenticate``: the token is bad; refresh it once and retry once.
-* 403 "Rate Limit Exceeded": Canvas refused before doing anything, so any method is
-  retried after a backoff.
+* 403 "Rate Limit Exceeded" (the canvas-lms source) or 429 (hosted Canvas since
+  2025-10-06): Canvas refused before doing anything, so any method is retried after
+  a backoff.
 * 5xx and lost connections: retried only when repeating the call is harmless.
 * Anything else that is not 2xx/3xx: a typed error from ``errors``.
 
@@ -328,7 +329,8 @@ def header_float(response: requests.Response, name: str) -> float | None:
 def is_throttled(response: requests.Response) -> bool:
     """Canvas's throttle answer: 403, "(Rate Limit Exceeded)", remaining at or below 0.
 
-    A 429 (Canvas never sends one; a proxy in front of it might) counts too.
+    A 429 counts too: hosted Canvas answers throttling with 429 since 2025-10-06
+    (self-hosted installs still send 403), and a proxy in front of Canvas might.
     """
     if response.status_code == 429:
         return True

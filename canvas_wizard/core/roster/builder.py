@@ -57,6 +57,8 @@ class RosterBuilder:
         self._entries: list[_Entry] = []
         self._others: dict[str, tuple[str, str, int]] = {}  # SIS ID -> (role, file, row)
         self._claims: list[Claim] = []
+        #: Staff SIS IDs that also hold a parent role (OneRoster 1.2 secondary guardian).
+        self.guardian_staff: set[str] = set()
         self._role_cache: dict[str, RoleValue] = {}
         self._by_sis: dict[str, _Entry] = {}
         self._sis_groups: dict[str, list[_Entry]] = {}
@@ -125,6 +127,7 @@ class RosterBuilder:
         role: Role,
         email: tuple[str, str] | None = None,
         active: bool = True,
+        integration_id: str | None = None,
     ) -> None:
         """One student or parent row; each argument is ``(column, trimmed value)``."""
         sis_column, sis = sis_id
@@ -195,7 +198,17 @@ class RosterBuilder:
                         hint="Correct the address in your school system.",
                     )
         person = (
-            Person(sis, full_name, login, role, address, active, source=file, row=row)
+            Person(
+                sis,
+                full_name,
+                login,
+                role,
+                address,
+                active,
+                source=file,
+                row=row,
+                integration_id=integration_id,
+            )
             if ok
             else None
         )
@@ -328,10 +341,15 @@ class RosterBuilder:
                 excluded[entry.sis_id] = (entry.file, entry.row)
         roster.not_synced |= {sis for sis in excluded if sis and sis not in roster.people}
         roster.not_synced |= {sis for sis in self._others if sis not in roster.people}
-        links, problems = resolve_links(
-            self._claims, roster, excluded=excluded, others=self._others
+        links, staff_links, problems = resolve_links(
+            self._claims,
+            roster,
+            excluded=excluded,
+            others=self._others,
+            guardian_staff=self.guardian_staff,
         )
         roster.links |= links
+        roster.staff_links |= staff_links
         roster.problems.extend(problems)
         order = {name: i for i, name in enumerate(roster.files)}
         roster.problems.sort(key=lambda p: (order.get(p.file, len(order)), p.row or 0))

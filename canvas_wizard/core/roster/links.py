@@ -8,7 +8,7 @@ related, on either person's row or both, so roles decide the direction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from typing import NamedTuple
 
 from canvas_wizard.core.roster.model import Link, Person, Problem, Role, Roster, Severity
@@ -32,13 +32,21 @@ def resolve_links(
     *,
     excluded: Mapping[str, tuple[str, int]],
     others: Mapping[str, tuple[str, str, int]],
-) -> tuple[set[Link], list[Problem]]:
+    guardian_staff: Container[str] = frozenset(),
+) -> tuple[set[Link], set[Link], list[Problem]]:
     """Links from ``claims`` between people of ``roster``; a problem for every other claim.
 
     ``excluded`` holds SIS IDs whose rows were left out (row problems), ``others``
     SIS IDs of people with roles we skip (teachers…), for clearer messages.
+    Returns the links, the links whose parent is a staff member, and the problems.
+
+    A staff member is the parent in a link when a row says so in a parent column
+    (a directed claim: Cloudwork's Parent SIS ID, relationships.csv, SDS
+    relationships) or, for an undirected OneRoster agent, when they also hold a
+    parent role (``guardian_staff``: a secondary ``guardian`` role in roles.csv).
     """
     links: set[Link] = set()
+    staff_links: set[Link] = set()
     problems: list[Problem] = []
     seen: set[tuple[str, str]] = set()
     people = roster.people
@@ -73,6 +81,19 @@ def resolve_links(
             )
             continue
         missing = [sis for sis, person in ((a, pa), (b, pb)) if person is None]
+        if len(missing) == 1:
+            staff = missing[0]
+            child = pb if staff == a else pa
+            parent_by_row = claim.directed and staff == a
+            if (
+                staff in others
+                and staff not in excluded
+                and child is not None
+                and child.role is Role.STUDENT
+                and (parent_by_row or (not claim.directed and staff in guardian_staff))
+            ):
+                staff_links.add(Link(staff, child.sis_id))
+                continue
         if missing:
             for sis in missing:
                 if sis == claim.origin and sis in excluded:
@@ -86,7 +107,7 @@ def resolve_links(
             links.add(link)
         else:
             report(claim, link, Severity.ERROR, "Correct the SIS ID, or the person's role.")
-    return links, problems
+    return links, staff_links, problems
 
 
 def _orient(pa: Person, pb: Person, claim: Claim) -> Link | str:
@@ -128,7 +149,8 @@ def _why_missing(
             Severity.WARNING,
             f"{sis!r} is a {role} (skipped), not a parent or student; the link with them is "
             "left out.",
-            "If they are also a parent, they need a parent account with its own SIS ID.",
+            "If they are also this student's parent, give them a guardian role as well "
+            "(a secondary role in roles.csv), or name them in a parent column.",
         )
     if sis in roster.removed:
         return (

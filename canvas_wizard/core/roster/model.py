@@ -32,6 +32,9 @@ class Person:
     active: bool = True  # False: known but not to be created (OneRoster enabledUser=false)
     source: str = ""  # file name the person came from
     row: int = 0  # 1-based line number in that file (header is row 1)
+    #: A second identifier from the school's system (OneRoster sourcedId when the SIS ID is
+    #: the identifier), passed to new logins as Canvas's integration_id when asked to.
+    integration_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -77,11 +80,15 @@ class Skipped:
 class Roster:
     """The people and links to sync, with everything the readers noticed."""
 
-    format: str  # "cloudwork" | "oneroster" | "canvas-sis"
+    format: str  # "cloudwork" | "oneroster" | "canvas-sis" | "sds"
     files: list[str] = field(default_factory=list)
     encodings: dict[str, str] = field(default_factory=dict)  # file -> encoding used
     people: dict[str, Person] = field(default_factory=dict)  # by SIS ID
     links: set[Link] = field(default_factory=set)
+    #: Links whose parent is a staff member (a teacher whose child is at the school). The
+    #: staff member's account is never created or changed; only the link is made, when
+    #: Canvas has them by SIS ID. Their SIS IDs are in ``not_synced``.
+    staff_links: set[Link] = field(default_factory=set)
     problems: list[Problem] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     #: SIS IDs the input says are gone (OneRoster delta tobedeleted, SIS status=deleted).

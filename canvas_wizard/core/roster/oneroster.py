@@ -17,8 +17,10 @@ from canvas_wizard.core.roster.headers import (
     find_column,
     index_headers,
 )
+from canvas_wizard.core.roster.model import Role
 from canvas_wizard.core.roster.sources import Bundle, SourceFile, is_zip, read_file
 from canvas_wizard.core.roster.table import Table, parse_table
+from canvas_wizard.core.roster.validate import RoleValue, classify_role
 
 USER_ALIASES: dict[str, tuple[str, ...]] = {
     "sourcedId": ("sourcedid",),
@@ -92,8 +94,13 @@ def _manifest(source: SourceFile, builder: RosterBuilder) -> dict[str, str]:
     return values
 
 
-def _roles(source: SourceFile, builder: RosterBuilder) -> dict[str, str]:
-    """userSourcedId → role; the primary role wins when a user has several (1.2)."""
+def _roles(source: SourceFile, builder: RosterBuilder) -> tuple[dict[str, str], set[str]]:
+    """userSourcedId → role, and the users who are staff and parents at once (1.2).
+
+    The primary role wins when a user has several, except that staff stay staff: a
+    teacher with a secondary ``guardian`` role is a teacher whose account the wizard
+    leaves alone, and whose links to their own children it makes.
+    """
     table = parse_table(source.data, source.name)
     builder.add_source(source.name, table.encoding)
     index = index_headers(table.headers, table.file)
@@ -112,11 +119,21 @@ def _roles(source: SourceFile, builder: RosterBuilder) -> dict[str, str]:
     status_j = blank if status_i is None else status_i
     roles: dict[str, str] = {}
     primary: set[str] = set()
+    staff_role: dict[str, str] = {}
+    parent_role: set[str] = set()
+    meanings: dict[str, RoleValue] = {}
     for record in table.records():
         cells = record.cells + [""] * (blank + 1 - len(record.cells))
         if cells[status_j].strip().lower() == "tobedeleted":
             continue
         user, role = cells[user_i].strip(), cells[role_i].strip()
+        meaning = meanings.get(role)
+        if meaning is None:  # a handful of distinct values in 100,000 rows
+            meaning = meanings[role] = classify_role(role)
+        if user and meaning.known_other:
+            staff_role.setdefault(user, role)
+        elif user and meaning.role is Role.PARENT:
+            parent_role.add(user)
         if not user or user in primary:
             continue
         if cells[type_j].strip().lower() == "primary":
@@ -124,7 +141,11 @@ def _roles(source: SourceFile, builder: RosterBuilder) -> dict[str, str]:
             roles[user] = role
         else:
             roles.setdefault(user, role)
-    return roles
+    both = parent_role & staff_role.keys()
+    for user in both:
+        if classify_role(roles[user]).role is not None:
+            roles[user] = staff_role[user]
+    return roles, both
 
 
 def read_oneroster(
@@ -141,16 +162,21 @@ def read_oneroster(
     # Without a manifest the files are bulk (the standard's default).
     builder.roster.complete = manifest.get("file.users", "bulk") != "delta"
     roles = None
+    staff_parents: set[str] = set()
     if files.roles is not None and manifest.get("file.roles") != "absent":
-        roles = _roles(files.roles, builder)
+        roles, staff_parents = _roles(files.roles, builder)
     table = parse_table(files.users.data, files.users.name)
     builder.add_source(table.file, table.encoding)
-    _read_users(table, builder, roles, sis_id_field)
+    _read_users(table, builder, roles, sis_id_field, staff_parents)
     return builder
 
 
 def _read_users(
-    table: Table, builder: RosterBuilder, roles: dict[str, str] | None, sis_id_field: str
+    table: Table,
+    builder: RosterBuilder,
+    roles: dict[str, str] | None,
+    sis_id_field: str,
+    staff_parents: set[str],
 ) -> None:
     file, headers = table.file, table.headers
     index = index_headers(headers, file)
@@ -235,7 +261,15 @@ def _read_users(
             )
             continue
         role = builder.role(file, row, role_col, role_value, sis)
+        if sourced in staff_parents and sis:
+            builder.guardian_staff.add(sis)
         if role is None:
+            # Staff keep their agents: a teacher-parent's link to their child is made
+            # (resolve_links decides, once every row's role is known).
+            if sis and sourced in staff_parents:
+                _agents(
+                    builder, file, row, agents_col, cells[agents_j], sis, by_identifier, pending
+                )
             continue
         builder.person(
             file,
@@ -246,17 +280,10 @@ def _read_users(
             role=role,
             email=(email_col, cells[email_j].strip()) if has_email else None,
             active=cells[enabled_j].strip().lower() not in _FALSE and status != "inactive",
+            integration_id=(sourced or None) if by_identifier else None,
         )
-        agents = cells[agents_j]
-        if agents and sis:
-            for agent in agents.split(","):
-                agent = agent.strip()
-                if not agent:
-                    continue
-                if by_identifier:
-                    pending.append((row, sis, agent))
-                else:
-                    builder.agent(file, row, agents_col, user=sis, agent=agent)
+        if sis:
+            _agents(builder, file, row, agents_col, cells[agents_j], sis, by_identifier, pending)
     for row, sis, agent in pending:
         builder.agent(file, row, agents_col, user=sis, agent=sis_of.get(agent, agent))
     if rows == 0 and builder.roster.complete:
@@ -264,3 +291,26 @@ def _read_users(
             f"{file} has column names but no people under them.",
             hint="Check the export's filters and export again.",
         )
+
+
+def _agents(
+    builder: RosterBuilder,
+    file: str,
+    row: int,
+    column: str,
+    agents: str,
+    sis: str,
+    by_identifier: bool,
+    pending: list[tuple[int, str, str]],
+) -> None:
+    """Claims for the comma-separated agentSourcedIds of one user's row."""
+    if not agents:
+        return
+    for agent in agents.split(","):
+        agent = agent.strip()
+        if not agent:
+            continue
+        if by_identifier:
+            pending.append((row, sis, agent))
+        else:
+            builder.agent(file, row, column, user=sis, agent=agent)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from canvas_wizard.core.roster.headers import ColumnMapping
 from canvas_wizard.core.roster.model import Roster
 from canvas_wizard.core.roster.oneroster import read_oneroster
 from canvas_wizard.core.roster.relationships import read_relationships
+from canvas_wizard.core.roster.sds import DEFAULT_OBSERVER_ROLES, read_sds
 from canvas_wizard.core.roster.sources import read_file
 from canvas_wizard.core.roster.table import parse_table
 
@@ -46,12 +47,14 @@ def read_roster(
     strict_email: bool = False,
     sis_id_field: str = "sourcedId",
     max_bytes: int = 50_000_000,
+    sds_observer_roles: Collection[str] = DEFAULT_OBSERVER_ROLES,
 ) -> Roster:
     """Read the people and parent links in ``path``.
 
     ``format`` overrides detection; ``mapping`` overrides the guessed columns of
     a Cloudwork export; ``relationships`` adds links from a separate
-    relationships.csv; ``sis_id_field`` picks OneRoster's SIS ID column.
+    relationships.csv; ``sis_id_field`` picks OneRoster's SIS ID column;
+    ``sds_observer_roles``: which School Data Sync relationshipRoles make a parent link.
     Raises :class:`RosterReadError` when the input cannot be read at all; every
     row-level problem is in ``Roster.problems`` and its row is left out.
     """
@@ -64,6 +67,7 @@ def read_roster(
             strict_email=strict_email,
             sis_id_field=sis_id_field,
             max_bytes=max_bytes,
+            sds_observer_roles=sds_observer_roles,
         )
 
 
@@ -76,6 +80,7 @@ def _read(
     strict_email: bool,
     sis_id_field: str,
     max_bytes: int,
+    sds_observer_roles: Collection[str],
 ) -> Roster:
     if format is not None:
         fmt = RosterFormat(format)
@@ -98,6 +103,13 @@ def _read(
     elif fmt is RosterFormat.ONEROSTER:
         builder = read_oneroster(
             path, strict_email=strict_email, sis_id_field=sis_id_field, max_bytes=max_bytes
+        )
+    elif fmt is RosterFormat.SDS:
+        builder = read_sds(
+            path,
+            strict_email=strict_email,
+            max_bytes=max_bytes,
+            observer_roles=sds_observer_roles,
         )
     else:
         builder = read_canvas_sis(path, strict_email=strict_email, max_bytes=max_bytes)

@@ -73,6 +73,25 @@ _STAFF_ROLES = frozenset(
         "volunteer",
         "guest",
         "designer",
+        # Microsoft School Data Sync v2.1 roles.csv, higher education included.
+        "chair",
+        "professor",
+        "researcher",
+        "adjunct",
+        "affiliate",
+        "lecturer",
+        "occupationaltherapist",
+        "physicaltherapist",
+        "speechtherapist",
+        "visiontherapist",
+        "paraprofessional",
+        "specialservices",
+        "advisor",
+        "officestaff",
+        "itadmin",
+        "assistant",
+        "alumni",
+        "other",
     }
 )
 

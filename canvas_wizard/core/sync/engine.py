@@ -279,11 +279,13 @@ class SyncRun:
     def _snapshot(self, roster: Roster) -> Snapshot:
         # Logins are read in full for the roster's people (and the removed ones); when
         # leavers may be suspended, for everyone, since their state decides the action.
-        wanted: set[str] | None = set(roster.people) | set(roster.removed)
+        # Staff members who are parents: their logins and links are read, never written.
+        staff = {link.parent_sis_id for link in roster.staff_links}
+        wanted: set[str] | None = set(roster.people) | set(roster.removed) | staff
         if self.options.suspend_missing:
             wanted = None
         parents = {s for s, p in roster.people.items() if p.role is Role.PARENT}
-        parents |= {link.parent_sis_id for link in roster.links} | set(roster.removed)
+        parents |= {link.parent_sis_id for link in roster.links} | set(roster.removed) | staff
         snapshot = read_snapshot(
             self.client,
             self.account_id,

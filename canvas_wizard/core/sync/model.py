@@ -61,6 +61,8 @@ class CanvasLogin:
     sis_user_id: str | None
     workflow_state: str  # "active" | "suspended" | "deleted"
     account_id: int  # the root account the login belongs to
+    #: The sign-in provider the login belongs to; None: none (or not known).
+    authentication_provider_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,6 +289,8 @@ class LinkAction:
     parent_canvas_id: int | None
     student_canvas_id: int | None
     reason: str = ""
+    #: The parent is a staff member (Roster.staff_links): their account is not ours.
+    staff_parent: bool = False
 
     def __init__(
         self,
@@ -296,6 +300,7 @@ class LinkAction:
         parent_canvas_id: int | None,
         student_canvas_id: int | None,
         reason: str = "",
+        staff_parent: bool = False,
     ) -> None:
         _la_kind(self, kind)
         _la_parent_sis_id(self, parent_sis_id)
@@ -303,6 +308,7 @@ class LinkAction:
         _la_parent_canvas_id(self, parent_canvas_id)
         _la_student_canvas_id(self, student_canvas_id)
         _la_reason(self, reason)
+        _la_staff_parent(self, staff_parent)
 
 
 (
@@ -312,8 +318,10 @@ class LinkAction:
     _la_parent_canvas_id,
     _la_student_canvas_id,
     _la_reason,
+    _la_staff_parent,
 ) = _slot_setters(
-    LinkAction, "kind parent_sis_id student_sis_id parent_canvas_id student_canvas_id reason"
+    LinkAction,
+    "kind parent_sis_id student_sis_id parent_canvas_id student_canvas_id reason staff_parent",
 )
 
 
@@ -334,6 +342,13 @@ class SyncOptions:
     #: active is reactivated, so a suspension by an earlier run can be undone.
     reactivate_suspended: bool = True
     limits: SafetyLimits = field(default_factory=_default_limits)
+    #: What new logins send as their authentication provider ("" = none: Canvas's default),
+    #: from the setup's sign-in provider choice (core/canvas/auth_providers.py).
+    login_provider: str = ""
+    #: That choice in words, for the preview ("SAML (id 2)").
+    login_provider_label: str = ""
+    #: Give new logins the roster's integration IDs (Person.integration_id).
+    pass_integration_id: bool = False
 
 
 @dataclass

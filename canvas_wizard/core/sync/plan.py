@@ -47,6 +47,8 @@ from canvas_wizard.core.sync.model import (
     login_key,
     normalise_name,
 )
+from canvas_wizard.core.sync.sign_in import other_provider_note, sign_in_notes
+from canvas_wizard.core.sync.staff_links import plan_staff_links, staff_links_note
 
 CREATE, UPDATE, UNCHANGED = ActionKind.CREATE, ActionKind.UPDATE, ActionKind.UNCHANGED
 LINK, UNLINK, SUSPEND = ActionKind.LINK, ActionKind.UNLINK, ActionKind.SUSPEND
@@ -102,6 +104,14 @@ class _Planner:
         people = [*actions.values(), *self._leavers()]
         people.sort(key=attrgetter("sis_id"))
         links, kept = self._roster_links(actions)
+        staff_links, staff_kept = plan_staff_links(
+            self.roster, self.snapshot, self.linkable, actions
+        )
+        if staff_links:
+            links += staff_links
+            kept += staff_kept
+            links.sort(key=attrgetter("student_sis_id"))
+            links.sort(key=attrgetter("parent_sis_id"))
         existing = self.snapshot.links
         # Usually the roster keeps every Canvas link, and nothing is left to look at.
         if len(kept) < len(existing):
@@ -116,6 +126,9 @@ class _Planner:
             notes.append(_DELTA_ROSTER)
         if self.options.suspend_missing and not self.snapshot.complete:
             notes.append(_INCOMPLETE_SNAPSHOT)
+        if staff_links:
+            notes.append(staff_links_note(staff_links))
+        notes += sign_in_notes(people, self.options)
         return Plan(people=people, links=links, options=self.options, notes=notes)
 
     # -- people ---------------------------------------------------------------
@@ -163,6 +176,7 @@ class _Planner:
                     if blocked:
                         return _conflict(sis, person, blocked, canvas.id)
                     changes.append(FieldChange("login", login.unique_id, wanted))
+        note = note or other_provider_note(options, login)
         if options.reactivate_suspended and login.workflow_state == LOGIN_SUSPENDED:
             changes.append(FieldChange("status", "suspended", "active"))
         self.linkable[sis] = canvas.id

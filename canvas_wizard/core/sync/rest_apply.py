@@ -276,6 +276,11 @@ class _Run:
             data["communication_channel[type]"] = "email"
             data["communication_channel[address]"] = new["email"]
             data["communication_channel[skip_confirmation]"] = "true"
+        if self.plan.options.pass_integration_id and person.integration_id:
+            data["pseudonym[integration_id]"] = person.integration_id
+        if self.plan.options.login_provider:
+            # The school's sign-in: a login without it may not be found by that provider.
+            data["pseudonym[authentication_provider_id]"] = self.plan.options.login_provider
         if self.applier.reactivate_deleted:
             data["enable_sis_reactivation"] = "true"
         path = f"/api/v1/accounts/{self.applier.account_id}/users"

@@ -23,6 +23,7 @@ from canvas_wizard.core.errors import UsageError, WizardError
 from canvas_wizard.core.paths import AppPaths
 from canvas_wizard.core.roster import ColumnMapping, RosterFormat, read_roster
 from canvas_wizard.core.roster.model import Roster
+from canvas_wizard.core.roster.sds import DEFAULT_OBSERVER_ROLES
 from canvas_wizard.core.schedule.pause import Pause, PauseStore
 from canvas_wizard.core.settings import load_settings_or_defaults
 from canvas_wizard.core.store import Profile, SecretStore
@@ -48,6 +49,10 @@ class SyncRequest:
     source: Path
     format: RosterFormat | None = None
     mapping: ColumnMapping | None = None
+    #: School Data Sync relationshipRoles that make an observer link; None: from Settings.
+    sds_observer_roles: frozenset[str] | None = None
+    #: OneRoster's SIS ID column: sourcedId (default) or identifier.
+    sis_id_field: str = "sourcedId"
     method: str = METHOD_API
     dry_run: bool = True
     #: True approves whatever the run plans; a fingerprint approves only that exact plan.
@@ -116,9 +121,19 @@ class ProfileSync:
 
     @staticmethod
     def read_roster(
-        source: Path, fmt: RosterFormat | None = None, mapping: ColumnMapping | None = None
+        source: Path,
+        fmt: RosterFormat | None = None,
+        mapping: ColumnMapping | None = None,
+        sds_observer_roles: frozenset[str] = DEFAULT_OBSERVER_ROLES,
+        sis_id_field: str = "sourcedId",
     ) -> Roster:
-        return read_roster(source, format=fmt, mapping=mapping)
+        return read_roster(
+            source,
+            format=fmt,
+            mapping=mapping,
+            sds_observer_roles=sds_observer_roles,
+            sis_id_field=sis_id_field,
+        )
 
     def run(
         self,
@@ -157,11 +172,23 @@ class ProfileSync:
         cancel: CancelToken | None,
         roster: Roster | None,
     ) -> SyncOutcome:
+        settings, _problem = load_settings_or_defaults(self.paths)
         if request.limits_from_settings:
-            settings, _problem = load_settings_or_defaults(self.paths)
             request.options.limits = settings.limits
+        if request.sds_observer_roles is None:
+            request.sds_observer_roles = frozenset(settings.sds_observer_roles)
+        sign_in = self.profile.options.get("sign_in_provider")
+        if isinstance(sign_in, dict) and not request.options.login_provider:
+            request.options.login_provider = str(sign_in.get("send") or "")
+            request.options.login_provider_label = str(sign_in.get("label") or "")
         if roster is None:
-            roster = self.read_roster(request.source, request.format, request.mapping)
+            roster = self.read_roster(
+                request.source,
+                request.format,
+                request.mapping,
+                request.sds_observer_roles or DEFAULT_OBSERVER_ROLES,
+                request.sis_id_field,
+            )
         root_id = self.root_account_id()
         applier = None
         if request.method == METHOD_SIS_IMPORT:

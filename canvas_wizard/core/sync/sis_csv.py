@@ -21,12 +21,15 @@ from canvas_wizard.core.sync.model import (
     PersonAction,
     Plan,
     Snapshot,
+    SyncOptions,
 )
 from canvas_wizard.core.sync.outcome import OutcomeStatus, RecordOutcome, link_key
 
 USERS_CSV = "users.csv"
 OBSERVERS_CSV = "user_observers.csv"
 USERS_HEADER = ("user_id", "login_id", "full_name", "short_name", "email", "status")
+#: Added when the setup chose a sign-in provider for new logins.
+PROVIDER_COLUMN = "authentication_provider_id"
 OBSERVERS_HEADER = ("observer_id", "student_id", "status")
 _PERSON_KINDS = (ActionKind.CREATE, ActionKind.UPDATE, ActionKind.SUSPEND)
 _LINK_KINDS = (ActionKind.LINK, ActionKind.UNLINK)
@@ -48,6 +51,7 @@ class SisRow:
     name: str
     canvas_id: int | None
     ids: tuple[str, ...]  # SIS IDs the row names, to place messages Canvas gives without a row
+    header: tuple[str, ...] = ()  # users.csv rows: the columns their values fill
 
 
 def build_rows(
@@ -60,7 +64,7 @@ def build_rows(
     for action in plan.people:
         name = action.person.full_name if action.person else ""
         if action.kind in _PERSON_KINDS:
-            row = _person_row(action, snapshot)
+            row = _person_row(action, snapshot, plan.options)
             if row is None:
                 continue  # an email change only: sent through the API (see the docstring)
             if isinstance(row, RecordOutcome):
@@ -113,7 +117,9 @@ def email_changes(plan: Plan) -> dict[str, str]:
     }
 
 
-def _person_row(action: PersonAction, snapshot: Snapshot) -> SisRow | RecordOutcome | None:
+def _person_row(
+    action: PersonAction, snapshot: Snapshot, options: SyncOptions | None = None
+) -> SisRow | RecordOutcome | None:
     holder = snapshot.by_sis_id.get(action.sis_id) if action.kind is not ActionKind.CREATE else None
     # Start from Canvas as it is; the plan's changes (or, for a new person, the roster) go on top.
     name = holder.person.name if holder else ""
@@ -161,23 +167,41 @@ def _person_row(action: PersonAction, snapshot: Snapshot) -> SisRow | RecordOutc
             action.canvas_id,
             shown,
         )
+    values: tuple[str, ...] = (action.sis_id, login, name, name, email, status)
+    header: tuple[str, ...] = USERS_HEADER
+    if options is not None and options.login_provider:
+        # New logins get the chosen provider; an existing login keeps its own (a blank
+        # cell could untie it from its provider), so its current one is written back.
+        if holder is None:
+            values += (options.login_provider,)
+        else:
+            current = holder.login.authentication_provider_id
+            values += ("" if current is None else str(current),)
+        header += (PROVIDER_COLUMN,)
+    if options is not None and options.pass_integration_id:
+        # New logins only, as with the API; a blank cell leaves a login's own alone.
+        given = action.person.integration_id if action.person and holder is None else None
+        values += (given or "",)
+        header += ("integration_id",)
     return SisRow(
-        (action.sis_id, login, name, name, email, status),
+        values,
         "person",
         action.kind,
         action.sis_id,
         name,
         action.canvas_id,
         (action.sis_id,),
+        header,
     )
 
 
 def build_zip(people: list[SisRow], links: list[SisRow]) -> bytes:
     """The upload: users.csv first (Canvas imports users before observers either way)."""
     buffer = io.BytesIO()
+    users_header = people[0].header if people and people[0].header else USERS_HEADER
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, header, rows in (
-            (USERS_CSV, USERS_HEADER, people),
+            (USERS_CSV, users_header, people),
             (OBSERVERS_CSV, OBSERVERS_HEADER, links),
         ):
             if rows:

@@ -53,6 +53,7 @@ from canvas_wizard.core.sync.snapshot_report import (
     SnapshotCancelled,
     _check,
     _csv_files,
+    _int_or_none,
     _read_by_report,
     _read_sub_account_by_root_report,
     snapshot_from_report,
@@ -279,6 +280,7 @@ def _person_with_logins(client: CanvasClient, item: dict[str, Any], root_id: int
             sis_user_id=lg.get("sis_user_id") or None,
             workflow_state=str(lg.get("workflow_state") or LOGIN_ACTIVE),
             account_id=int(lg.get("account_id") or root_id),
+            authentication_provider_id=_int_or_none(lg.get("authentication_provider_id")),
         )
         for lg in raw
     )

@@ -208,6 +208,7 @@ def snapshot_from_report(
                     sis_user_id=row.get("user_id") or None,
                     workflow_state=row.get("status") or LOGIN_ACTIVE,
                     account_id=root_id,
+                    authentication_provider_id=_int_or_none(row.get("authentication_provider_id")),
                 )
             )
     people = {
@@ -224,3 +225,11 @@ def snapshot_from_report(
     return Snapshot(
         account_id=account_id, root_account_id=root_id, people=people, links=links, source="report"
     )
+
+
+def _int_or_none(value: Any) -> int | None:
+    """A provider id from JSON or a report cell; None for blank or anything else."""
+    if isinstance(value, int):
+        return value
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() else None

@@ -175,10 +175,16 @@ def counts_text(roster: Roster) -> str:
         if not roster.problems
         else f"{_plural(errors, 'error', 'errors')}, {_plural(warnings, 'warning', 'warnings')}"
     )
+    staff = len(roster.staff_links)
+    staff_text = (
+        f" (and {_plural(staff, 'link', 'links')} to staff members who are parents)"
+        if staff
+        else ""
+    )
     return (
         f"{_plural(roster.count(Role.STUDENT), 'student', 'students')}, "
         f"{_plural(roster.count(Role.PARENT), 'parent', 'parents')}, "
-        f"{_plural(len(roster.links), 'parent link', 'parent links')} · "
+        f"{_plural(len(roster.links), 'parent link', 'parent links')}{staff_text} · "
         f"{len(roster.skipped)} skipped · {problems}"
     )
 

@@ -40,6 +40,7 @@ from canvas_wizard.core.roster import (
     read_headers,
 )
 from canvas_wizard.core.roster.model import Roster
+from canvas_wizard.core.roster.sds import DEFAULT_OBSERVER_ROLES
 from canvas_wizard.core.sync.match import MatchReport
 from canvas_wizard.core.sync.service import ProfileSync
 from canvas_wizard.ui.sync.roster_details import (
@@ -67,6 +68,7 @@ FORMAT_LABELS = {
     RosterFormat.CLOUDWORK: "Cloudwork export",
     RosterFormat.ONEROSTER: "OneRoster",
     RosterFormat.CANVAS_SIS: "Canvas SIS CSV",
+    RosterFormat.SDS: "Microsoft School Data Sync",
 }
 
 
@@ -77,10 +79,15 @@ class _ReadOutcome:
     error: RosterReadError | None = None
 
 
-def _read(path: Path, fmt: RosterFormat | None, mapping: ColumnMapping | None) -> _ReadOutcome:
+def _read(
+    path: Path,
+    fmt: RosterFormat | None,
+    mapping: ColumnMapping | None,
+    sds_roles: frozenset[str] = DEFAULT_OBSERVER_ROLES,
+) -> _ReadOutcome:
     """Runs on a worker thread: the roster, or the reader's refusal, and the file's columns."""
     try:
-        roster: Roster | None = ProfileSync.read_roster(path, fmt, mapping)
+        roster: Roster | None = ProfileSync.read_roster(path, fmt, mapping, sds_roles)
         error = None
     except RosterReadError as exc:
         roster, error = None, exc
@@ -117,6 +124,8 @@ class SourcePanel(QWidget):
         self._source: Path | None = None
         self._roster: Roster | None = None
         self._mapping: ColumnMapping | None = None  # None: the reader's guess
+        #: School Data Sync relationship roles that make a parent (App → Settings).
+        self.sds_observer_roles: frozenset[str] = DEFAULT_OBSERVER_ROLES
         self._headers: list[str] = []
         self._generation = 0  # a read that finishes after a newer one started is dropped
         self._reading = False
@@ -239,12 +248,21 @@ class SourcePanel(QWidget):
             self.match_line.show_status("info", found)
 
     # -- reading -----------------------------------------------------------------------
+    def set_sds_observer_roles(self, roles: frozenset[str]) -> None:
+        """Which SDS relationship roles make a parent; an SDS roster already read is re-read."""
+        if roles == self.sds_observer_roles:
+            return
+        self.sds_observer_roles = roles
+        if self._roster is not None and self._roster.format == RosterFormat.SDS:
+            self._start_read()
+
     def _start_read(self) -> None:
         if self._source is None:
             return
         self._generation += 1
         generation = self._generation
         path, fmt, mapping = self._source, self.format(), self._mapping
+        roles = self.sds_observer_roles
         self._reading = True
         self.status.show_status("busy", f"Reading {path.name}…")
         if self._roster is not None:
@@ -252,7 +270,7 @@ class SourcePanel(QWidget):
             self.rosterChanged.emit(None)  # the old roster no longer describes what is chosen
         run_in_background(
             self,
-            lambda: _read(path, fmt, mapping),
+            lambda: _read(path, fmt, mapping, roles),
             lambda outcome: self._on_read(generation, outcome),
             lambda error: self._on_read_failed(generation, error),
         )

@@ -5,9 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QTreeWidget, QTreeWidgetItem
+from PySide6.QtWidgets import (
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+)
 
 from canvas_wizard.core.canvas import Account, AccountNode, PermissionReport
+from canvas_wizard.core.canvas.auth_providers import ANY, CANVAS, SignInChoice, setting_for
 from canvas_wizard.ui.widgets import plain_label
 from canvas_wizard.ui.wizard.base import WizardContext, WizardPage
 
@@ -51,8 +59,23 @@ class AccountPage(WizardPage):
         self.details.setAccessibleName("Permissions in the chosen account")
         self.body.addWidget(details_title)
         self.body.addWidget(self.details)
+        sign_in_title = QLabel("New logins sign in with:")
+        self.sign_in_combo = QComboBox()
+        self.sign_in_combo.setAccessibleName("Sign-in provider for new logins")
+        self.sign_in_combo.setEnabled(False)
+        # Provider labels arrive after the page is built; the box grows to show them whole.
+        self.sign_in_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        sign_in_title.setBuddy(self.sign_in_combo)
+        self.sign_in_note = plain_label(
+            "Choose how your school signs in to Canvas. A login made for another sign-in "
+            "method may not let the person in."
+        )
+        self.body.addWidget(sign_in_title)
+        self.body.addWidget(self.sign_in_combo, 0, Qt.AlignmentFlag.AlignLeft)
+        self.body.addWidget(self.sign_in_note)
         self.add_status_line()
         self.report: PermissionReport | None = None
+        self.sign_in: SignInChoice | None = None
         self._loaded = False
         self.filter_edit.textChanged.connect(self._apply_filter)
         self.tree.currentItemChanged.connect(self._on_selected)
@@ -69,9 +92,17 @@ class AccountPage(WizardPage):
         account = self.selected_account()
         if account is None:
             return False
+        setting = self.chosen_sign_in()
         return self.check_then_advance(
-            lambda: self.ctx.session.connect(account), "Saving your choice…"
+            lambda: self.ctx.session.connect(account, setting), "Saving your choice…"
         )
+
+    def chosen_sign_in(self) -> dict[str, str] | None:
+        """What the profile keeps for the provider picked in the list (None: not loaded)."""
+        if self.sign_in is None:
+            return None
+        choice = self.sign_in_combo.currentData()
+        return setting_for(str(choice), self.sign_in.providers) if choice else None
 
     def selected_account(self) -> Account | None:
         item = self.tree.currentItem()
@@ -132,17 +163,28 @@ class AccountPage(WizardPage):
 
     def _on_selected(self, current: QTreeWidgetItem | None, _previous: Any) -> None:
         self.report = None
+        self.sign_in = None
+        self.sign_in_combo.clear()
+        self.sign_in_combo.setEnabled(False)
         self.completeChanged.emit()
         account = self.selected_account()
         if account is None:
             self.details.setText("")
             return
         self.details.setText("Checking your permissions…")
+        session = self.ctx.session
         self.run(
-            lambda: self.ctx.session.check_permissions(account),
-            self._on_report,
+            lambda: (session.check_permissions(account), session.sign_in_choice(account)),
+            self._on_checked_account,
             busy_text="",
         )
+
+    def _on_checked_account(self, result: tuple[PermissionReport, SignInChoice]) -> None:
+        report, sign_in = result
+        if self.selected_account() != report.account:
+            return  # the admin moved on while this was loading
+        self._show_sign_in(sign_in)
+        self._on_report(report)
 
     def _on_report(self, report: PermissionReport) -> None:
         if self.selected_account() != report.account:
@@ -150,6 +192,27 @@ class AccountPage(WizardPage):
         self.report = report
         self.details.setText(describe_permissions(report))
         self.completeChanged.emit()
+
+    def _show_sign_in(self, sign_in: SignInChoice) -> None:
+        self.sign_in = sign_in
+        combo = self.sign_in_combo
+        combo.clear()
+        for provider in sign_in.providers:
+            if provider.auth_type != CANVAS:
+                combo.addItem(provider.label, str(provider.id))
+        combo.addItem("Canvas passwords", CANVAS)
+        combo.addItem("Any sign-in method (no provider in particular)", ANY)
+        chosen = combo.findData(sign_in.setting["choice"])
+        if chosen < 0:  # an id Canvas did not list (it could not be read): keep it
+            combo.addItem(sign_in.setting["label"], sign_in.setting["choice"])
+            chosen = combo.count() - 1
+        combo.setCurrentIndex(chosen)
+        combo.setEnabled(True)
+        note = (
+            "Choose how your school signs in to Canvas. A login made for another sign-in "
+            "method may not let the person in."
+        )
+        self.sign_in_note.setText(f"{sign_in.warning}\n{note}" if sign_in.warning else note)
 
     def _apply_filter(self, text: str) -> None:
         needle = text.strip().casefold()

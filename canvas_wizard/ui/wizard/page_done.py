@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QPushButton
 
+from canvas_wizard.core.canvas.auth_providers import setting_label
 from canvas_wizard.ui.widgets import plain_label
 from canvas_wizard.ui.wizard.base import WizardContext, WizardPage
 
@@ -17,6 +18,7 @@ class DonePage(WizardPage):
             "Canvas",
             "Signed in as",
             "Account to sync",
+            "New logins sign in with",
             "Setup name",
             "Settings file",
             "Secrets",
@@ -63,6 +65,7 @@ class DonePage(WizardPage):
             "Canvas": profile.canvas_url,
             "Signed in as": profile.signed_in_as or "(not signed in)",
             "Account to sync": f"{account.name} (id {account.id}, {kind})" if account else "(none)",
+            "New logins sign in with": setting_label(profile.options.get("sign_in_provider")),
             "Setup name": profile.name,
             "Settings file": str(session.profiles.path_of(profile.name)),
             "Secrets": f"kept in {session.secrets.backend_name}, never in a file",

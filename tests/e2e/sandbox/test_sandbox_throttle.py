@@ -1,4 +1,4 @@
-"""The leaky-bucket throttle: arithmetic, and a real 403 under concurrent load."""
+"""The leaky-bucket throttle: arithmetic, and a real 403 (or hosted Canvas's 429) under load."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pytest
 import requests
 from canvas_sandbox_helpers import Api, sign_in
 
+from canvas_wizard.core.canvas import CanvasClient, StaticToken
 from canvas_wizard.sandbox import SandboxCanvas, ThrottleConfig
 from canvas_wizard.sandbox.throttle import Throttle
 
@@ -51,8 +52,17 @@ def test_bucket_never_holds_more_than_the_maximum():
     assert throttle.level("token:c") == 800
 
 
-def test_concurrent_requests_get_canvas_403_with_exact_body_and_headers():
-    config = ThrottleConfig(high_water_mark=100, maximum=200, outflow=0.0, up_front_cost=40)
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (403, "403 Forbidden (Rate Limit Exceeded)\n"),  # the canvas-lms source
+        (429, "429 Too Many Requests (Rate Limit Exceeded)\n"),  # hosted Canvas since 2025-10
+    ],
+)
+def test_concurrent_requests_get_canvas_403_with_exact_body_and_headers(status, body):
+    config = ThrottleConfig(
+        high_water_mark=100, maximum=200, outflow=0.0, up_front_cost=40, status=status
+    )
     with SandboxCanvas(throttle=config, latency=0.3) as canvas:
         key = canvas.add_developer_key(redirect_uris=["http://127.0.0.1:53682/canvas/authorize"])
         canvas.latency = 0.0  # sign in quickly, then slow the API down
@@ -75,11 +85,11 @@ def test_concurrent_requests_get_canvas_403_with_exact_body_and_headers():
             t.start()
         for t in threads:
             t.join(timeout=10)
-        throttled = [r for r in results if r.status_code == 403]
+        throttled = [r for r in results if r.status_code == status]
         ok = [r for r in results if r.status_code == 200]
         assert len(results) == 6 and throttled and ok
         for response in throttled:
-            assert response.text == "403 Forbidden (Rate Limit Exceeded)\n"
+            assert response.text == body
             assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
             assert response.headers["X-Rate-Limit-Remaining"] == "0.0"
         for response in ok:
@@ -96,3 +106,44 @@ def test_disabled_throttle_never_refuses_but_still_reports():
             response = Api(session, canvas.url, token).get("/api/v1/users/self")
         assert response.status_code == 200
         assert "X-Rate-Limit-Remaining" in response.headers
+
+
+@pytest.mark.parametrize("status", [403, 429])
+def test_the_client_rides_out_throttling_answered_either_way(status: int) -> None:
+    """Four CanvasClients share one token (as four processes would) and overfill the
+    bucket: each refused request is retried after a backoff, and all of them finish."""
+    config = ThrottleConfig(
+        high_water_mark=100, maximum=200, outflow=200.0, up_front_cost=40, status=status
+    )
+    with SandboxCanvas(throttle=config, latency=0.0) as canvas:
+        key = canvas.add_developer_key(redirect_uris=["http://127.0.0.1:53682/canvas/authorize"])
+        token = sign_in(canvas, key)["access_token"]
+        canvas.latency = 0.25
+        clients = [
+            CanvasClient(
+                canvas.url, StaticToken(token), sleep=lambda s: threading.Event().wait(0.05)
+            )
+            for _ in range(4)
+        ]
+        answers: list[object] = []
+        errors: list[BaseException] = []
+        start = threading.Barrier(len(clients))
+
+        def call(client: CanvasClient) -> None:
+            start.wait(timeout=5)
+            try:
+                answers.append(client.get("/api/v1/users/self"))
+            except BaseException as exc:  # reported below, with the status in the message
+                errors.append(exc)
+
+        threads = [threading.Thread(target=call, args=(c,)) for c in clients]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+        throttled = sum(c.stats.throttled for c in clients)
+        for c in clients:
+            c.close()
+    assert errors == [], f"{status}: {errors}"
+    assert len(answers) == 4
+    assert throttled > 0 and canvas.request_counts()["throttled"] == throttled

@@ -29,11 +29,21 @@ TOKEN = "7~SECRETtokenVALUE1234567890"
 NEW_TOKEN = "7~FRESHtokenVALUE0987654321"
 USERS = f"{BASE}/api/v1/accounts/1/users"
 BEARER_401 = {"WWW-Authenticate": 'Bearer realm="canvas-lms"'}
-THROTTLED = {
-    "status": 403,
-    "body": "403 Forbidden (Rate Limit Exceeded)\n",
-    "content_type": "text/plain",
-    "headers": {"X-Rate-Limit-Remaining": "0.0"},
+THROTTLED_BY_STATUS = {
+    # The canvas-lms source (and self-hosted installs).
+    403: {
+        "status": 403,
+        "body": "403 Forbidden (Rate Limit Exceeded)\n",
+        "content_type": "text/plain",
+        "headers": {"X-Rate-Limit-Remaining": "0.0"},
+    },
+    # Hosted Canvas since 2025-10-06.
+    429: {
+        "status": 429,
+        "body": "429 Too Many Requests (Rate Limit Exceeded)\n",
+        "content_type": "text/plain",
+        "headers": {"X-Rate-Limit-Remaining": "0.0"},
+    },
 }
 
 
@@ -232,11 +242,16 @@ def test_taken_login_is_a_validation_error_with_fields(
 # -- Throttling ------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("status", [403, 429])
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_throttled_request_is_retried_for_any_method(
-    method: str, rsps: responses.RequestsMock, session: requests.Session, sleeps: list[float]
+    method: str,
+    status: int,
+    rsps: responses.RequestsMock,
+    session: requests.Session,
+    sleeps: list[float],
 ) -> None:
-    rsps.add(method, USERS, **THROTTLED)
+    rsps.add(method, USERS, **THROTTLED_BY_STATUS[status])
     rsps.add(method, USERS, json={"id": 5}, headers={"X-Rate-Limit-Remaining": "550.0"})
     client = make_client(session, sleeps)
     response = client.request(method, "/api/v1/accounts/1/users")
@@ -247,16 +262,17 @@ def test_throttled_request_is_retried_for_any_method(
     assert sleeps and all(s > 0 for s in sleeps)
 
 
+@pytest.mark.parametrize("status", [403, 429])
 def test_throttled_every_time_gives_up(
-    rsps: responses.RequestsMock, session: requests.Session, sleeps: list[float]
+    status: int, rsps: responses.RequestsMock, session: requests.Session, sleeps: list[float]
 ) -> None:
     for _ in range(4):
-        rsps.get(USERS, **THROTTLED)
+        rsps.get(USERS, **THROTTLED_BY_STATUS[status])
     gate = ThrottleGate(sleep=lambda s: None)  # its own pauses are tested elsewhere
     client = make_client(session, sleeps, max_attempts=4, gate=gate)
     with pytest.raises(CanvasThrottled, match="tried 4 times") as caught:
         client.get("/api/v1/accounts/1/users")
-    assert caught.value.status == 403
+    assert caught.value.status == status
     assert len(rsps.calls) == 4
     assert client.stats.throttled == 4
     # Backoff grows (with jitter in [0.5, 1] of 1, 2, 4 s) and stays capped.
@@ -413,7 +429,8 @@ def test_token_and_query_never_appear_in_errors(
         dict(status=400, json={"errors": [{"message": "bad"}]}),
         dict(status=418, body="teapot"),
         dict(status=500, body="<html><title>oops</title></html>", content_type="text/html"),
-        THROTTLED,
+        THROTTLED_BY_STATUS[403],
+        THROTTLED_BY_STATUS[429],
         dict(body=reset()),
     ]
     errors: list[CanvasError | AuthorizationNeeded] = []

@@ -133,9 +133,13 @@ def test_oneroster_12_folder_with_roles_csv(tmp_path: Path, write) -> None:
     roster = read_roster(tmp_path / "or12")
 
     assert roster.people["u1"].role is Role.STUDENT
-    assert roster.people["u2"].role is Role.PARENT  # the primary role wins
+    # A guardian who is also a teacher is staff: their account is left alone (whichever
+    # role is primary), and their link to their child is made as a staff member's link.
+    assert "u2" not in roster.people
+    assert "u2" in roster.not_synced
+    assert roster.links == set()
+    assert roster.staff_links == {Link("u2", "u1")}
     assert "u3" not in roster.people  # a teacher; the deleted parent role does not count
-    assert roster.links == {Link("u2", "u1")}
     assert roster.problems == []
     assert roster.mapping["role"] == "role (roles.csv)"
     assert set(roster.encodings) == {"or12/manifest.csv", "or12/roles.csv", "or12/users.csv"}

@@ -165,8 +165,8 @@ CASES = [
         "a zip of unknown files",
         {"export.zip": {"orgs.csv": "sourcedId_x,name\n1,School\n"}},
         path="export.zip",
-        error="export.zip holds neither a OneRoster export (users.csv with sourcedId) nor a "
-        "Canvas SIS export (a CSV with user_id and login_id); it has orgs.csv.",
+        error="export.zip holds no OneRoster or School Data Sync export (users.csv with "
+        "sourcedId) and no Canvas SIS export (a CSV with user_id and login_id); it has orgs.csv.",
     ),
     Refusal(
         "a zip bomb",
