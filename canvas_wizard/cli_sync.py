@@ -23,7 +23,7 @@ from canvas_wizard.core.store import ProfileStore, SecretStore
 from canvas_wizard.core.store.history import HistoryStore
 from canvas_wizard.core.sync import SyncOptions
 from canvas_wizard.core.sync.outcome import CancelToken, OutcomeStatus, Phase, Progress
-from canvas_wizard.core.sync.report import write_report_csv
+from canvas_wizard.core.sync.report import PROBLEMS_CAP, write_report_csv
 from canvas_wizard.core.sync.service import ProfileSync, SyncOutcome, SyncRequest
 
 EXIT_BY_STATUS = {"ok": 0, "failed_records": 1, "cancelled": 1, "input_error": 2, "held": 3}
@@ -120,12 +120,8 @@ def run_sync_command(args: argparse.Namespace, paths: AppPaths, out: TextIO) -> 
     if args.report:
         write_report_csv(report, Path(args.report))
     _print_result(outcome, out, as_json=args.json, report_path=args.report)
-    status = EXIT_BY_STATUS.get(outcome.status, 1)
-    if status == 0 and any(
-        o.status in (OutcomeStatus.FAILED, OutcomeStatus.CONFLICT) for o in report.outcomes
-    ):
-        status = 1
-    return status
+    # The engine's status already counts failed records and conflicts: one truth.
+    return EXIT_BY_STATUS.get(outcome.status, 1)
 
 
 def _run_in_foreground(sync: ProfileSync, request: SyncRequest) -> SyncOutcome:
@@ -161,6 +157,7 @@ def _print_result(
     report = result.report
     warning = outcome.match.format_warning if outcome.match else ""
     if as_json:
+        problems, problems_total = report.problems()
         summary = {
             "status": result.status,
             "run_id": run_id,
@@ -169,6 +166,9 @@ def _print_result(
             "message": result.message,
             "counts": report.counts_by_status(),
             "actions": report.counts_by_action(),
+            "problems": problems,
+            "problems_total": problems_total,
+            "skipped_rows": report.skipped_rows[:PROBLEMS_CAP],
             "limit_breaches": [str(b) for b in result.breaches],
             "plan_fingerprint": result.plan.fingerprint() if result.plan else None,
             "report": report_path,
@@ -195,6 +195,9 @@ def _print_result(
     print(f"Records: {by_status or 'none'}", file=out)
     for breach in result.breaches:
         print(f"Safety limit: {breach}", file=out)
+    if report.skipped_rows and result.status != "input_error":
+        for row in report.skipped_rows[:PROBLEMS_CAP]:
+            print(f"Left out: {row}", file=out)
     for record in report.outcomes:
         if record.status in (OutcomeStatus.FAILED, OutcomeStatus.CONFLICT):
             print(f"{record.status.value}: {record.key} {record.name}: {record.message}", file=out)

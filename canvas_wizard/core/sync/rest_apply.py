@@ -453,4 +453,5 @@ def sortable_name(name: str) -> str:
     parts = name.split()
     if len(parts) < 2:
         return name
-    return f"{parts[-1]}, {' '.join(parts[:-1])}"
+    # "Last, First" is one character longer than a 255-character name: Canvas's limit.
+    return f"{parts[-1]}, {' '.join(parts[:-1])}"[:255]

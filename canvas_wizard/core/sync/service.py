@@ -8,6 +8,7 @@ history database. Blocking: the UI runs it on a worker thread.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +30,10 @@ from canvas_wizard.core.sync.engine import SyncResult, SyncRun
 from canvas_wizard.core.sync.match import MatchReport, match_report
 from canvas_wizard.core.sync.model import SyncOptions
 from canvas_wizard.core.sync.outcome import CancelToken, ProgressCallback, RecordOutcome
+from canvas_wizard.core.sync.report import status_words
 from canvas_wizard.core.sync.sis_apply import SisImportApplier
+
+log = logging.getLogger(__name__)
 
 METHOD_API = "api"
 METHOD_SIS_IMPORT = "sis-import"
@@ -194,6 +198,17 @@ class ProfileSync:
                 f"action:{k}": v for k, v in report.counts_by_action().items()
             }
             history.finish_run(run_id, status=result.status, counts=counts)
+        kind = "Preview" if request.dry_run else "Sync"
+        log.log(
+            logging.INFO if result.status == "ok" else logging.WARNING,
+            "%s #%d of %s: %s (%s). %s",
+            kind,
+            run_id,
+            self.profile.name,
+            status_words(result.status),
+            result.status,
+            result.message,
+        )
         match = None
         if result.roster is not None and result.snapshot is not None:
             match = match_report(result.roster, result.snapshot)
