@@ -32,6 +32,7 @@ from canvas_wizard.core.canvas import (
     CanvasNotFound,
     CanvasServerError,
     CanvasValidationError,
+    ProxyPageError,
 )
 from canvas_wizard.core.sync.model import (
     WRITE_KINDS,
@@ -287,7 +288,7 @@ class _Run:
                 break
             except CanvasValidationError as exc:
                 return self._create_refused(action, exc)
-            except (CanvasConnectionError, CanvasServerError) as exc:
+            except (CanvasConnectionError, CanvasServerError, ProxyPageError) as exc:
                 # The answer is lost, but Canvas may have written the user: look before
                 # sending the create again, so no one is created twice.
                 body = self.lookup(sis)
