@@ -117,9 +117,26 @@ def run_sync_command(args: argparse.Namespace, paths: AppPaths, out: TextIO) -> 
     finally:
         sync.close()
     report = outcome.result.report
+    report_error = None
     if args.report:
-        write_report_csv(report, Path(args.report))
-    _print_result(outcome, out, as_json=args.json, report_path=args.report)
+        try:
+            write_report_csv(report, Path(args.report))
+        except OSError as exc:
+            # Canvas was written and the history has the run: say what is missing, and
+            # still print the summary (the scheduled task's only other record).
+            report_error = (
+                f"Could not write the report {args.report}: {exc.strerror or exc}. Free some "
+                "space or choose another --report folder; this run's records are in the "
+                f"history (canvas-wizard history {args.name})."
+            )
+            print(report_error, file=sys.stderr)
+    _print_result(
+        outcome,
+        out,
+        as_json=args.json,
+        report_path=None if report_error else args.report,
+        report_error=report_error,
+    )
     # The engine's status already counts failed records and conflicts: one truth.
     return EXIT_BY_STATUS.get(outcome.status, 1)
 
@@ -151,7 +168,12 @@ def _run_in_foreground(sync: ProfileSync, request: SyncRequest) -> SyncOutcome:
 
 
 def _print_result(
-    outcome: SyncOutcome, out: TextIO, *, as_json: bool, report_path: str | None
+    outcome: SyncOutcome,
+    out: TextIO,
+    *,
+    as_json: bool,
+    report_path: str | None,
+    report_error: str | None = None,
 ) -> None:
     result, run_id = outcome.result, outcome.run_id
     report = result.report
@@ -172,6 +194,8 @@ def _print_result(
             "limit_breaches": [str(b) for b in result.breaches],
             "plan_fingerprint": result.plan.fingerprint() if result.plan else None,
             "report": report_path,
+            "report_error": report_error,
+            "history_error": outcome.history_error,
             "match": None
             if outcome.match is None
             else {

@@ -18,7 +18,7 @@ import requests
 
 from canvas_wizard.core.auth import TokenManager
 from canvas_wizard.core.canvas import CanvasClient, make_session
-from canvas_wizard.core.errors import UsageError
+from canvas_wizard.core.errors import UsageError, WizardError
 from canvas_wizard.core.paths import AppPaths
 from canvas_wizard.core.roster import ColumnMapping, RosterFormat, read_roster
 from canvas_wizard.core.roster.model import Roster
@@ -61,6 +61,8 @@ class SyncOutcome:
     run_id: int
     result: SyncResult
     match: MatchReport | None
+    #: Why this run could not be saved in the history (disk full, read-only, locked).
+    history_error: str | None = None
 
     @property
     def status(self) -> str:
@@ -186,18 +188,7 @@ class ProfileSync:
                     run_id, status="error", counts=run.report.counts_by_status(), error=str(exc)
                 )
                 raise
-            report = result.report
-            history.add_outcomes(run_id, report.outcomes)
-            if request.approve and result.breaches and result.status != "held":
-                history.record_approval(
-                    run_id,
-                    who=self.profile.signed_in_as or "",
-                    breaches=[str(b) for b in result.breaches],
-                )
-            counts = report.counts_by_status() | {
-                f"action:{k}": v for k, v in report.counts_by_action().items()
-            }
-            history.finish_run(run_id, status=result.status, counts=counts)
+            history_error = self._record(history, run_id, request, result)
         kind = "Preview" if request.dry_run else "Sync"
         log.log(
             logging.INFO if result.status == "ok" else logging.WARNING,
@@ -212,7 +203,49 @@ class ProfileSync:
         match = None
         if result.roster is not None and result.snapshot is not None:
             match = match_report(result.roster, result.snapshot)
-        return SyncOutcome(run_id, result, match)
+        return SyncOutcome(run_id, result, match, history_error)
+
+    def _record(
+        self, history: HistoryStore, run_id: int, request: SyncRequest, result: SyncResult
+    ) -> str | None:
+        """Keeps a finished run in the history; says why when the history cannot take it.
+
+        Canvas has been written by now: a full or read-only disk must not hide what was
+        done, so the outcome is still returned (and the report can still be saved), and
+        the one-sentence message says the history is missing this run.
+        """
+        report = result.report
+        try:
+            history.add_outcomes(run_id, report.outcomes)
+            if request.approve and result.breaches and result.status != "held":
+                history.record_approval(
+                    run_id,
+                    who=self.profile.signed_in_as or "",
+                    breaches=[str(b) for b in result.breaches],
+                )
+            counts = report.counts_by_status() | {
+                f"action:{k}": v for k, v in report.counts_by_action().items()
+            }
+            history.finish_run(run_id, status=result.status, counts=counts)
+        except WizardError as exc:
+            why = f"{exc.message} {exc.hint}".strip()
+            log.error("Run #%d was not saved in the history: %s", run_id, why)
+            try:  # one small update may still fit where the records did not
+                history.finish_run(
+                    run_id,
+                    status="error",
+                    counts=report.counts_by_status(),
+                    error=f"Finished {result.status}, but its records could not be saved: {why}",
+                )
+                listed = "marked there as stopped by an error, without its records"
+            except WizardError:
+                listed = "listed there as interrupted"
+            result.message += (
+                f" This run could not be saved in the run history ({why}) It is {listed}; "
+                "save the report now to keep its record of every change."
+            )
+            return why
+        return None
 
     def history(self, limit: int = 50) -> list[RunSummary]:
         if not self.paths.history_db.exists():
