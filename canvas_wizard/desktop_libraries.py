@@ -9,6 +9,7 @@ plugin's loader would do) and name the package to install. No Qt import here.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import shutil
@@ -92,12 +93,10 @@ def tell_the_desktop(message: str) -> None:
     notify = shutil.which("notify-send")
     if notify is None:
         return
-    try:
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
         subprocess.run(
             [notify, "--app-name=Canvas Sync Wizard", "Canvas Sync Wizard", message],
             check=False,
             timeout=5,
             capture_output=True,
         )
-    except (OSError, subprocess.SubprocessError):
-        pass
