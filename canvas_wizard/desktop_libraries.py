@@ -94,7 +94,7 @@ def tell_the_desktop(message: str) -> None:
     if notify is None:
         return
     with contextlib.suppress(OSError, subprocess.SubprocessError):
-        subprocess.run(
+        subprocess.run(  # noqa: S603 - a fixed program found on PATH, no shell
             [notify, "--app-name=Canvas Sync Wizard", "Canvas Sync Wizard", message],
             check=False,
             timeout=5,
