@@ -160,6 +160,14 @@ def run(argv: Sequence[str], *, stdin: TextIO | None = None, stdout: TextIO | No
 
         return run_self_test(out)
     if args.command is None:
+        from canvas_wizard.desktop_libraries import tell_the_desktop, window_problem
+
+        # Qt would abort with "could not load the Qt platform plugin xcb" and no more.
+        problem = window_problem()
+        if problem is not None:
+            print(problem, file=sys.stderr)
+            tell_the_desktop(problem)  # started from the menu: no terminal to read
+            return 1
         from canvas_wizard.app import run_gui
 
         return run_gui(config_dir=args.config_dir, demo=args.demo, session_only=args.session_only)

@@ -25,7 +25,7 @@ from canvas_wizard.core.store import Profile, ProfileStore, SecretStore
 from canvas_wizard.core.store.history import HistoryStore
 from canvas_wizard.core.sync import ActionKind, Plan, SyncOptions
 from canvas_wizard.core.sync.outcome import CancelToken, OutcomeStatus, Phase, Progress
-from canvas_wizard.core.sync.report import write_report_csv
+from canvas_wizard.core.sync.report import PROBLEMS_CAP, write_report_csv
 from canvas_wizard.core.sync.service import ProfileSync, SyncOutcome, SyncRequest
 
 EXIT_BY_STATUS = {
@@ -177,15 +177,28 @@ def run_sync_command(args: argparse.Namespace, paths: AppPaths, out: TextIO) -> 
     if args.scheduled:
         _email_summary(paths, secrets, profile, outcome.run_id)
     report = outcome.result.report
+    report_error = None
     if args.report:
-        write_report_csv(report, Path(args.report))
-    _print_result(outcome, out, as_json=args.json, report_path=args.report)
-    status = EXIT_BY_STATUS.get(outcome.status, 1)
-    if status == 0 and any(
-        o.status in (OutcomeStatus.FAILED, OutcomeStatus.CONFLICT) for o in report.outcomes
-    ):
-        status = 1
-    return status
+        try:
+            write_report_csv(report, Path(args.report))
+        except OSError as exc:
+            # Canvas was written and the history has the run: say what is missing, and
+            # still print the summary (the scheduled task's only other record).
+            report_error = (
+                f"Could not write the report {args.report}: {exc.strerror or exc}. Free some "
+                "space or choose another --report folder; this run's records are in the "
+                f"history (canvas-wizard history {args.name})."
+            )
+            print(report_error, file=sys.stderr)
+    _print_result(
+        outcome,
+        out,
+        as_json=args.json,
+        report_path=None if report_error else args.report,
+        report_error=report_error,
+    )
+    # The engine's status already counts failed records and conflicts: one truth.
+    return EXIT_BY_STATUS.get(outcome.status, 1)
 
 
 def _email_summary(
@@ -225,12 +238,18 @@ def _run_in_foreground(sync: ProfileSync, request: SyncRequest) -> SyncOutcome:
 
 
 def _print_result(
-    outcome: SyncOutcome, out: TextIO, *, as_json: bool, report_path: str | None
+    outcome: SyncOutcome,
+    out: TextIO,
+    *,
+    as_json: bool,
+    report_path: str | None,
+    report_error: str | None = None,
 ) -> None:
     result, run_id = outcome.result, outcome.run_id
     report = result.report
     warning = outcome.match.format_warning if outcome.match else ""
     if as_json:
+        problems, problems_total = report.problems()
         summary = {
             "status": result.status,
             "run_id": run_id,
@@ -239,10 +258,15 @@ def _print_result(
             "message": result.message,
             "counts": report.counts_by_status(),
             "actions": report.counts_by_action(),
+            "problems": problems,
+            "problems_total": problems_total,
+            "skipped_rows": report.skipped_rows[:PROBLEMS_CAP],
             "limit_breaches": [str(b) for b in result.breaches],
             "notes": list(report.notes),
             "plan_fingerprint": result.plan.fingerprint() if result.plan else None,
             "report": report_path,
+            "report_error": report_error,
+            "history_error": outcome.history_error,
             "match": None
             if outcome.match is None
             else {
@@ -271,6 +295,9 @@ def _print_result(
         print(f"Safety limit: {breach}", file=out)
     for note in report.notes:
         print(f"Note: {note}", file=out)
+    if report.skipped_rows and result.status != "input_error":
+        for row in report.skipped_rows[:PROBLEMS_CAP]:
+            print(f"Left out: {row}", file=out)
     for record in report.outcomes:
         if record.status in (OutcomeStatus.FAILED, OutcomeStatus.CONFLICT):
             print(f"{record.status.value}: {record.key} {record.name}: {record.message}", file=out)

@@ -9,6 +9,7 @@ login rights over the login itself, which lives in the root.
 from __future__ import annotations
 
 from canvas_wizard.sandbox.http import Response, bad_request, not_found, unauthorized
+from canvas_wizard.sandbox.limits import login_errors
 from canvas_wizard.sandbox.lookup import find_account, find_user, require, require_over_user
 from canvas_wizard.sandbox.paging import bookmark_paginate, paginate
 from canvas_wizard.sandbox.server import Ctx, Route, route
@@ -55,9 +56,13 @@ def update_login(ctx: Ctx) -> Response:
             taken = state.login_by_unique_id(unique_id) if unique_id else None
             if not unique_id:
                 errors["unique_id"] = [model_error("unique_id", "blank", "can't be blank")]
+            elif limits := login_errors(unique_id, None):
+                errors |= limits
             elif taken is not None and taken is not login:
                 errors["unique_id"] = [model_error("unique_id", "taken", UNIQUE_ID_TAKEN)]
-        if sis_given and sis_id:
+        if sis_given and sis_id and (limits := login_errors(None, sis_id)):
+            errors |= limits
+        elif sis_given and sis_id:
             holder = state.login_by_sis_id(sis_id)
             if holder is not None and holder is not login:
                 message = f'SIS ID "{sis_id}" is already in use'

@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from canvas_wizard.sandbox.http import Response, bad_request, not_found, unauthorized
+from canvas_wizard.sandbox.limits import login_errors, user_errors
 from canvas_wizard.sandbox.lookup import (
     DOMAIN_ROOT_ACCOUNT_ID,
     find_account,
@@ -138,6 +139,8 @@ def _create_errors(
     errors: dict[str, list[dict[str, str]]] = {}
     if not unique_id:
         errors["unique_id"] = [model_error("unique_id", "blank", "can't be blank")]
+    elif limits := login_errors(unique_id, None):
+        errors |= limits
     else:
         # Unique per root account *and provider*: the same username under another
         # provider is another login, which Canvas allows.
@@ -154,7 +157,9 @@ def _create_errors(
         )
         if taken is not None and taken is not reactivating:
             errors["unique_id"] = [model_error("unique_id", "taken", UNIQUE_ID_TAKEN)]
-    if sis_id:
+    if sis_id and (limits := login_errors(None, sis_id)):
+        errors |= limits
+    elif sis_id:
         holder = state.login_by_sis_id(sis_id)
         if holder is not None and holder is not reactivating:
             message = f'SIS ID "{sis_id}" is already in use'
@@ -188,11 +193,16 @@ def create_user(ctx: Ctx) -> Response:
             if holder is not None and holder.workflow_state == "deleted":
                 reactivating = holder
         errors = _create_errors(ctx, unique_id, sis_id, reactivating, provider_id)
-        if errors:
+        too_long = user_errors(
+            name=req.param("user[name]"),
+            short_name=req.param("user[short_name]"),
+            sortable_name=req.param("user[sortable_name]"),
+        )
+        if errors or too_long:
             raise bad_request(
                 {
                     "errors": {
-                        "user": {},
+                        "user": too_long,
                         "pseudonym": errors,
                         "observee": {},
                         "pairing_code": {},
@@ -267,6 +277,11 @@ def update_user(ctx: Ctx) -> Response:
         raise unauthorized()
     if user.id != ctx.user_id:
         require_over_user(ctx, user, "read_roster")
+    too_long = user_errors(
+        name=wanted["name"], short_name=wanted["short_name"], sortable_name=wanted["sortable_name"]
+    )
+    if too_long:
+        raise bad_request({"errors": too_long})
     with state.lock:
         if wanted["name"] is not None and wanted["name"].strip():
             old = user.name

@@ -90,7 +90,8 @@ class Faults:
     stall_seconds: float = 0.0
     #: Share of writes (POST/PUT/DELETE) done by Canvas whose answer is then lost.
     write_then_fail_rate: float = 0.0
-    #: How the answer is lost: "reset" (connection closed) or a status such as "502".
+    #: How the answer is lost: "reset" (connection closed), "proxy_page" (a proxy's
+    #: HTML page with 200) or a status such as "502".
     write_then_fail_as: str = "reset"
     #: Share of API requests answered 200 with a proxy's HTML page instead of JSON.
     proxy_page_rate: float = 0.0
@@ -156,6 +157,8 @@ class Faults:
             return response
         if self.write_then_fail_as == "reset":
             raise DropConnection
+        if self.write_then_fail_as == "proxy_page":
+            return Response(200, PROXY_PAGE.encode(), "text/html; charset=utf-8")
         return status_response(int(self.write_then_fail_as))
 
     # -- internals ----------------------------------------------------------------------

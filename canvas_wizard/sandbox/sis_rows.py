@@ -17,6 +17,7 @@ Two Canvas behaviours worth knowing:
 
 from __future__ import annotations
 
+from canvas_wizard.sandbox.limits import sis_user_row_warning
 from canvas_wizard.sandbox.state import Login, SandboxState, SisImport, User, sortable_from
 
 USER_STATUSES = ("active", "suspended", "deleted")
@@ -58,6 +59,12 @@ def apply_user(state: SandboxState, batch: SisImport, row: dict[str, str]) -> st
         return f"No login_id given for user {user_id}"
     if status not in USER_STATUSES:
         return f"Improper status for user {user_id}"
+    names = {k: row[k] for k in ("full_name", "short_name", "sortable_name") if row.get(k)}
+    too_long = sis_user_row_warning(
+        user_id, login_id, {("name" if k == "full_name" else k): v for k, v in names.items()}
+    )
+    if too_long is not None:
+        return too_long
     active = status != "deleted"
     provider_id: int | None = None
     wanted_provider = row.get("authentication_provider_id", "").strip()

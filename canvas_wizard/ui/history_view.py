@@ -40,7 +40,7 @@ RUN_COLUMNS = ("Time", "Kind", "Method", "Result", "Who", "Records", "Approved")
 STATUS_TEXT: dict[RunStatus, str] = {
     RunStatus.RUNNING: "Running",
     RunStatus.OK: "Finished",
-    RunStatus.FAILED_RECORDS: "Some records failed",
+    RunStatus.FAILED_RECORDS: "Finished with problems",  # failed records or conflicts
     RunStatus.HELD: "Held by safety limits",
     RunStatus.CANCELLED: "Cancelled",
     RunStatus.INPUT_ERROR: "Roster problems",

@@ -36,6 +36,7 @@ from canvas_wizard.core.setup import SetupSession
 from canvas_wizard.core.store import Profile, ProfileStore, SecretStore
 from canvas_wizard.core.store.history import RunSummary
 from canvas_wizard.core.sync.model import Plan, SyncOptions
+from canvas_wizard.core.sync.report import status_words
 from canvas_wizard.core.sync.service import (
     METHOD_API,
     METHOD_SIS_IMPORT,
@@ -220,7 +221,7 @@ class SyncTab(QWidget):
             self.source.show_match(outcome.match)
             self.plan_view.set_plan(result.plan)
             self.stack.setCurrentWidget(self.plan_view if result.plan else self.empty)
-            kind = "error" if result.status == "input_error" else "ok"
+            kind = {"input_error": "error", "ok": "ok"}.get(result.status, "info")
             text = result.message
             if result.breaches:
                 kind = "info"
@@ -473,7 +474,7 @@ class MainWindow(QMainWindow):
             if n and not k.startswith("action:")
         )
         self.last_run.setText(
-            f"Last sync: {run.started_at:%Y-%m-%d %H:%M} — {run.status}"
+            f"Last sync: {run.started_at:%Y-%m-%d %H:%M} — {status_words(run.status)}"
             + (f" ({counts})" if counts else "")
         )
 

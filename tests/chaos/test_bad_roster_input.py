@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import json
 import sys
 import zipfile
 from collections.abc import Mapping
@@ -174,3 +175,35 @@ def test_a_zip_without_users_csv_names_what_is_missing(
     assert result.returncode == 2
     assert "users.csv" in result.stderr
     assert writes(connected) == writes_before
+
+
+def test_skip_bad_rows_leaves_out_the_too_long_person_and_their_links_and_says_so(
+    connected: Connected, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "roster.csv"
+    source.write_text(
+        HEAD
+        + "P901,Pat Ninety,pat901@home.example,pat901,Parent,,\n"
+        + "S901,Ava "
+        + "x" * 9_996
+        + ",,ava901,Student,P901,\n"
+        + "S902,Bo Ninety,,bo901,Student,P901,\n",
+        encoding="utf-8",
+    )
+    refused = run(["sync", "school", "--source", str(source), "--approve-limits", "--json"])
+    out, err = capsys.readouterr()
+    assert refused == 2, out + err
+    assert json.loads(out)["status"] == "input_error"
+    assert "roster.csv, row 3, column 'Full Name': The name is 10,000 characters long" in out
+    assert connected.canvas.state.user_by_sis_id("P901") is None, "nothing written"
+
+    status = run(
+        ["sync", "school", "--source", str(source), "--approve-limits", "--skip-bad-rows", "--json"]
+    )
+    out, err = capsys.readouterr()
+    summary = json.loads(out)
+    assert status == 0, out + err
+    assert connected.canvas.state.user_by_sis_id("S901") is None
+    assert connected.canvas.state.user_by_sis_id("S902") is not None
+    assert "1 roster row(s) with problems were left out" in summary["message"]
+    assert any("row 3" in row and "10,000 characters" in row for row in summary["skipped_rows"])

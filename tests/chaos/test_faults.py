@@ -66,7 +66,18 @@ def test_stalls_longer_than_the_client_waits(connected: Connected, school: Schoo
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("lost_as", ["reset", "502"])
+def test_proxy_pages_on_five_percent_of_calls_converge_in_one_run(
+    connected: Connected, school: School
+) -> None:
+    # A school proxy answering some reads and writes with its own HTML page (200): reads
+    # are retried, a create looks the person up before trying again (issue 12).
+    faults = Faults(proxy_page_rate=0.05)
+    run_under(connected, school, faults)
+    assert faults.stats.injected["proxy_page"] >= 50
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lost_as", ["reset", "502", "proxy_page"])
 def test_write_then_fail(connected: Connected, school: School, lost_as: str) -> None:
     run_under(connected, school, Faults(write_then_fail_rate=0.05, write_then_fail_as=lost_as))
 

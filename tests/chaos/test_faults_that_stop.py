@@ -115,13 +115,15 @@ def test_a_proxy_page_instead_of_canvas_stops_the_read_and_names_it(
 
 
 @pytest.mark.slow
-def test_proxy_pages_during_writes_fail_those_records_and_the_rerun_finishes(
+def test_a_proxy_page_on_every_link_write_fails_those_records_naming_it(
     connected: Connected, school: School
 ) -> None:
+    # Persistent: every attempt at a link answered by the proxy. The people are written,
+    # the links fail naming the page, and once the proxy is gone the rerun finishes.
     source, roster = school(PEOPLE)
     untouched = canvas_fingerprint(connected.canvas, set(roster.people))
-    faults = Faults(proxy_page_rate=0.03, methods=frozenset({"POST", "PUT"}))
-    faults.path_pattern = r"/users$|/observees/"
+    faults = Faults(proxy_page_rate=1.0, methods=frozenset({"PUT"}))
+    faults.path_pattern = r"/observees/"
     connected.canvas.faults = faults
 
     first = connected.sync(source, roster=roster)
@@ -129,7 +131,9 @@ def test_proxy_pages_during_writes_fail_those_records_and_the_rerun_finishes(
     assert first.status == "failed_records"
     assert_report_accounts_for_everything(first, roster)
     bad = [o for o in first.result.report.outcomes if o.status is OutcomeStatus.FAILED]
-    assert bad and all("Access Denied - Web Filter" in o.message for o in bad)
+    assert bad and {o.record for o in bad} == {"link"}
+    assert all('web page titled "Access Denied - Web Filter"' in o.message for o in bad)
+    assert all("proxy" in o.message for o in bad)
     connected.canvas.faults = None
     second = connected.sync(source, roster=roster)
     assert second.status == "ok", failed(second)[:5]

@@ -232,6 +232,13 @@ def test_sync_from_the_command_line_preview_write_resync_history(canvas: Sandbox
     summary = json.loads(result.stdout)
     assert summary["counts"]["conflict"] >= 2
     assert summary["counts"]["failed"] == 0
+    # One truth: a run with conflicts is not "ok" in the JSON, the message or the history.
+    assert summary["status"] == "failed_records"
+    assert "conflict(s) need your attention" in summary["message"]
+    conflicts = [p for p in summary["problems"] if p["status"] == "conflict"]
+    assert len(conflicts) == summary["counts"]["conflict"]
+    assert summary["problems_total"] == len(summary["problems"])
+    assert all(p["sis_id"] and p["message"] for p in conflicts if p["record"] == "person")
     created = canvas.state.user_by_sis_id("S1040")
     assert created is not None
     assert report.read_text(encoding="utf-8-sig").startswith("record,")
@@ -247,7 +254,9 @@ def test_sync_from_the_command_line_preview_write_resync_history(canvas: Sandbox
 
     history = json.loads(cli("history", "school", "--json").stdout)
     assert [h["dry_run"] for h in history] == [False, False, True]
-    assert all(h["status"] in ("ok", "failed_records", "held") for h in history)
+    assert [h["status"] for h in history[:2]] == ["failed_records", "failed_records"]
+    log = (app_paths().log_dir / "canvas-wizard.log").read_text(encoding="utf-8")
+    assert "finished with problems (failed_records)" in log
 
 
 def test_a_held_run_is_approved_only_for_the_plan_that_was_reviewed(canvas: SandboxCanvas):

@@ -104,7 +104,7 @@ def test_lists_runs_newest_first_and_loads_a_runs_records_on_selection(qtbot, vi
     qtbot.waitUntil(lambda: view.table.rowCount() == 3, timeout=WAIT)
     assert [run.id for run in view.runs] == [latest, failed, preview]
     row = [view.table.item(1, c).text() for c in range(view.table.columnCount())]
-    assert row[1:5] == ["Sync", "Canvas API", "Some records failed", "Alex Morgan"]
+    assert row[1:5] == ["Sync", "Canvas API", "Finished with problems", "Alex Morgan"]
     assert row[5] == "2 done, 2 failed, 1 unchanged"
     assert row[6].startswith("Yes, by Alex Morgan at ")
     assert view.table.item(2, 1).text() == "Preview"

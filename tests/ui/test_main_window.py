@@ -75,7 +75,10 @@ def test_preview_then_sync_then_resync_writes_nothing(qtbot, window, connected, 
     runs = win.sync.history()
     assert [r.dry_run for r in runs] == [True, False, True]
     qtbot.waitUntil(lambda: win.last_run.text().startswith("Last sync: 20"), timeout=WAIT)
-    assert "— ok" in win.last_run.text() or "failed_records" in win.last_run.text()
+    # The sample's two conflicts: the header says what the history and `sync --json` say.
+    assert runs[1].status == "failed_records"
+    assert "— finished with problems (" in win.last_run.text(), win.last_run.text()
+    assert "— ok" not in win.last_run.text()
 
 
 def test_sign_out_revokes_and_forgets(qtbot, window, connected, monkeypatch):

@@ -18,7 +18,7 @@ import requests
 from canvas_wizard.core.auth.oauth import OAuthError, TokenSet, refresh_tokens, revoke_token
 from canvas_wizard.core.errors import AuthorizationNeeded, WizardError
 from canvas_wizard.core.store.profiles import Profile
-from canvas_wizard.core.store.secrets import SecretKind, SecretStore
+from canvas_wizard.core.store.secrets import KeyringUnavailable, SecretKind, SecretStore
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,9 @@ class TokenManager:
         self._access: str | None = None
         self._expires_at: float | None = None
         self._refresh: str | None = None
+        # Read with the tokens at the start, so a keyring locked (or its daemon gone)
+        # in the middle of a run does not stop the refresh that run needs.
+        self._client_secret: str | None = None
         self._generation = 0
         self._refreshed_at: float | None = None
         # Once Canvas has refused to refresh, say so to every later caller
@@ -142,6 +145,7 @@ class TokenManager:
             return
         stored = self._secrets.get(self._profile, SecretKind.ACCESS_TOKEN)
         self._refresh = self._secrets.get(self._profile, SecretKind.REFRESH_TOKEN)
+        self._client_secret = self._secrets.get(self._profile, SecretKind.CLIENT_SECRET)
         self._access, self._expires_at = _decode_access(stored)
         self._loaded = True
 
@@ -170,7 +174,15 @@ class TokenManager:
                 "no refresh token to renew it with.",
                 hint="Sign in to Canvas again.",
             )
-        secret = self._secrets.get(self._profile, SecretKind.CLIENT_SECRET)
+        try:
+            secret = self._secrets.get(self._profile, SecretKind.CLIENT_SECRET)
+        except KeyringUnavailable as exc:
+            if not self._client_secret:
+                raise
+            log.warning(
+                "The keyring cannot be read now (%s); using the secret read earlier", exc.message
+            )
+            secret = self._client_secret
         if not secret:
             raise AuthorizationNeeded(
                 f"The Client Secret of profile “{name}” is not in the keyring.",
@@ -191,7 +203,12 @@ class TokenManager:
             self._persist_locked(tokens)
         except WizardError as exc:
             # The sync can go on with the token in memory; the next run refreshes again.
-            log.warning("Could not save the refreshed token: %s", exc.message)
+            log.warning(
+                "Could not save the refreshed token, so the next run renews it again (nothing "
+                "to do unless this repeats): %s %s",
+                exc.message,
+                exc.hint,
+            )
         return tokens.access_token
 
     def _remember_locked(self, tokens: TokenSet) -> None:

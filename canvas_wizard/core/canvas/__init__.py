@@ -27,6 +27,7 @@ from canvas_wizard.core.canvas.errors import (
     CanvasValidationError,
     FieldError,
     NotCanvasError,
+    ProxyPageError,
     parse_field_errors,
 )
 from canvas_wizard.core.canvas.probe import CanvasSite, normalize_canvas_url, probe_canvas
@@ -53,6 +54,7 @@ __all__ = [
     "FieldError",
     "NotCanvasError",
     "PermissionReport",
+    "ProxyPageError",
     "RequestStats",
     "StaticToken",
     "ThrottleGate",

@@ -9,6 +9,9 @@ the gate what Canvas said about its rate limit, then sort the answer:
   2025-10-06): Canvas refused before doing anything, so any method is retried after
   a backoff.
 * 5xx and lost connections: retried only when repeating the call is harmless.
+* A 2xx web page on an API path (a proxy or captive portal answering in Canvas's
+  place): like a lost answer — retried when harmless, else a :class:`ProxyPageError`
+  the caller treats as a lost answer (a create looks the record up first).
 * Anything else that is not 2xx/3xx: a typed error from ``errors``.
 
 Why not urllib3's ``Retry``: it cannot refresh a token between attempts, cannot tell
@@ -35,10 +38,9 @@ import requests
 from canvas_wizard.core.canvas.errors import (
     CanvasConnectionError,
     CanvasError,
-    NotCanvasError,
     authorization_needed,
     error_for,
-    html_title,
+    not_canvas_error,
     path_only,
     response_body,
     throttled_error,
@@ -65,6 +67,7 @@ class RequestStats:
     retries: int = 0  # attempts after the first, for throttling, 5xx or lost connections
     throttled: int = 0  # 403 Rate Limit Exceeded answers
     refreshed: int = 0  # access tokens refreshed after a 401
+    proxy_pages: int = 0  # 2xx web pages answering an API call in Canvas's place
     by_method: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
@@ -234,7 +237,16 @@ class CanvasClient:
             log.debug("%s %s -> %s", method, path_only(url), response.status_code)
             status = response.status_code
             if status < 400:
-                return response
+                if not _is_proxy_page(response):
+                    return response
+                self.stats.add("proxy_pages")
+                page = not_canvas_error(response)
+                if not (idempotent and attempt < self._max_attempts):
+                    raise page
+                log.warning("%s %s: %s Retrying.", method, path_only(url), page.message)
+                self._backoff(attempt, None)
+                attempt += 1
+                continue
             if status == 401 and "WWW-Authenticate" in response.headers:
                 if refreshed or self._tokens is None:
                     raise authorization_needed(refreshed=refreshed)
@@ -304,16 +316,14 @@ def json_of(response: requests.Response) -> Any:
         return None
     body = response_body(response)
     if body is None:
-        title = html_title(response)
-        found = f'a web page titled "{title}"' if title else "something that is not JSON"
-        raise NotCanvasError(
-            f"{path_only(response.url)} answered with {found} instead of Canvas data.",
-            hint="A proxy, captive portal or sign-in page may be answering in Canvas's place. "
-            "Open the Canvas address in a browser on this computer to see what appears.",
-            status=response.status_code,
-            url=response.url,
-        )
+        raise not_canvas_error(response)
     return body
+
+
+def _is_proxy_page(response: requests.Response) -> bool:
+    """A web page where Canvas's API answers JSON (its files and reports are not HTML)."""
+    kind = response.headers.get("Content-Type", "").lower()
+    return "html" in kind and urlsplit(response.url).path.startswith("/api/")
 
 
 def header_float(response: requests.Response, name: str) -> float | None:

@@ -154,6 +154,31 @@ class NotCanvasError(CanvasError):
     """The address answered, but what answered is not Canvas."""
 
 
+class ProxyPageError(NotCanvasError):
+    """An API call answered 2xx with a web page: a proxy or captive portal in Canvas's place.
+
+    Like a lost answer, it says nothing about whether Canvas did the work.
+    """
+
+
+def not_canvas_error(response: requests.Response) -> NotCanvasError:
+    """The error for a 2xx answer that is not Canvas's JSON, naming the page if it is one."""
+    title = html_title(response)
+    found = f'a web page titled "{title}"' if title else "something that is not JSON"
+    kind = (
+        ProxyPageError
+        if "html" in response.headers.get("Content-Type", "").lower()
+        else (NotCanvasError)
+    )
+    return kind(
+        f"{path_only(response.url)} answered with {found} instead of Canvas data.",
+        hint="A proxy, captive portal or sign-in page may be answering in Canvas's place. "
+        "Open the Canvas address in a browser on this computer to see what appears.",
+        status=response.status_code,
+        url=response.url,
+    )
+
+
 # -- Canvas's error bodies -----------------------------------------------------------
 
 

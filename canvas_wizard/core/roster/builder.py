@@ -20,6 +20,9 @@ from canvas_wizard.core.roster.links import Claim, resolve_links
 from canvas_wizard.core.roster.model import Person, Problem, Role, Roster, Severity, Skipped
 from canvas_wizard.core.roster.table import Record, Table
 from canvas_wizard.core.roster.validate import (
+    MAX_LOGIN_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_SIS_ID_LENGTH,
     RoleValue,
     classify_role,
     invisible_character,
@@ -164,6 +167,12 @@ class RosterBuilder:
                 hint="Fill in the username in your school system and export again.",
             )
             ok = False
+        if (
+            len(sis) > MAX_SIS_ID_LENGTH
+            or len(full_name) > MAX_NAME_LENGTH
+            or len(login) > MAX_LOGIN_LENGTH
+        ):
+            ok = self._check_lengths(file, row, sis_id, names, full_name, username) and ok
         together = sis + full_name + login
         # One test for the usual all-plain row; cell by cell only when it fails.
         if not (together.isascii() and together.isprintable()):
@@ -299,6 +308,51 @@ class RosterBuilder:
                         hint="Check those lines in a text editor.",
                     )
         return True
+
+    def _check_lengths(
+        self,
+        file: str,
+        row: int,
+        sis_id: tuple[str, str],
+        names: Sequence[tuple[str, str]],
+        full_name: str,
+        username: tuple[str, str],
+    ) -> bool:
+        """Canvas refuses these values with 400; say so here, where they can be fixed."""
+        ok = True
+        if len(sis_id[1]) > MAX_SIS_ID_LENGTH:
+            ok = False
+            self.problem(
+                file,
+                row,
+                sis_id[0],
+                f"The SIS ID is {len(sis_id[1]):,} characters long; Canvas takes at most "
+                f"{MAX_SIS_ID_LENGTH}.",
+                hint="Check this cell in your school system (it may have run into the next "
+                "one) and export again.",
+            )
+        if len(full_name) > MAX_NAME_LENGTH:
+            ok = False
+            column = max(names, key=lambda cell: len(cell[1]))[0]
+            self.problem(
+                file,
+                row,
+                column,
+                f"The name is {len(full_name):,} characters long; Canvas takes at most "
+                f"{MAX_NAME_LENGTH}.",
+                hint="Shorten the name in your school system and export again.",
+            )
+        if len(username[1]) > MAX_LOGIN_LENGTH:
+            ok = False
+            self.problem(
+                file,
+                row,
+                username[0],
+                f"The username is {len(username[1]):,} characters long; Canvas takes at "
+                f"most {MAX_LOGIN_LENGTH}.",
+                hint="Give the person a shorter username in your school system and export again.",
+            )
+        return ok
 
     def _check_invisible(self, file: str, row: int, column: str, value: str, what: str) -> bool:
         bad = invisible_character(value)

@@ -24,6 +24,12 @@ _INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 # separators, a dotted domain ending in a label of letters.
 _EMAIL = re.compile(r"[^@\s\"(),:;<>\[\]\\]+@(?:[^\W_][\w-]*\.)+[^\W\d_]{2,}")
 
+# Canvas's own limits (app/models/pseudonym.rb, user.rb): a value over one fails the
+# whole call with 400, so the roster refuses it first.
+MAX_LOGIN_LENGTH = 100  # Pseudonym::MAX_UNIQUE_ID_LENGTH
+MAX_SIS_ID_LENGTH = 255  # maximum_string_length
+MAX_NAME_LENGTH = 255  # users.name, short_name, sortable_name
+
 _STUDENT_ROLES = frozenset({"student", "pupil", "learner"})
 _PARENT_ROLES = frozenset(
     {

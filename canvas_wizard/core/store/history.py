@@ -243,6 +243,12 @@ class HistoryStore:
             self._migrate()
             self._conn.execute("PRAGMA foreign_keys = ON")
             self.mark_interrupted()
+        except sqlite3.OperationalError as exc:
+            # Locked, read-only or a full disk: the file is fine, do not call it damaged.
+            self._conn.close()
+            if _trouble(exc) is None:
+                raise self._damaged(exc) from exc
+            raise self._cannot_write(exc) from exc
         except sqlite3.DatabaseError as exc:
             self._conn.close()
             raise self._damaged(exc) from exc
@@ -301,14 +307,28 @@ class HistoryStore:
                 try:
                     yield conn
                 except BaseException:
-                    conn.execute("ROLLBACK")
+                    # SQLite has already rolled back after some errors (SQLITE_FULL): a
+                    # second ROLLBACK would fail and hide the real reason.
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
                     raise
                 conn.execute("COMMIT")
             except sqlite3.OperationalError as exc:
-                raise WizardError(
-                    f"Could not write to the run history {self.path}: {exc}.",
-                    hint="Check free disk space and that no other program locks the file.",
-                ) from exc
+                raise self._cannot_write(exc) from exc
+
+    def _cannot_write(self, exc: sqlite3.Error) -> WizardError:
+        """What to do about a history that cannot be written: full, read-only, or locked."""
+        folder = self.path.parent
+        hint = {
+            "full": f"The disk holding {folder} is full: free some space there, then run again.",
+            "read-only": f"The folder {folder} (or the file) is read-only for this user: allow "
+            "writing there, or keep the app's data elsewhere with --config-dir.",
+            "locked": "Another program has the file open for writing (another Canvas Sync "
+            "Wizard, a backup or sync tool): wait for it or close it, then run again.",
+        }.get(
+            _trouble(exc) or "", "Check free disk space and that no other program locks the file."
+        )
+        return WizardError(f"Could not write to the run history {self.path}: {exc}.", hint=hint)
 
     # -- writing ---------------------------------------------------------------
 
@@ -501,6 +521,18 @@ class HistoryStore:
 
     def __repr__(self) -> str:
         return f"HistoryStore({str(self.path)!r})"
+
+
+def _trouble(exc: sqlite3.Error) -> str | None:
+    """ "full", "read-only" or "locked" for SQLite's errors about those; None otherwise."""
+    text = str(exc).lower()
+    if "disk is full" in text or "disk i/o" in text:
+        return "full"
+    if "readonly" in text or "read-only" in text:
+        return "read-only"
+    if "locked" in text or "busy" in text:
+        return "locked"
+    return None
 
 
 def _summary(row: sqlite3.Row) -> RunSummary:

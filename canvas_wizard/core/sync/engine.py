@@ -8,8 +8,10 @@ call over to its own thread and may drop or coalesce them (it should throttle).
 
 Statuses of a :class:`SyncResult`:
 
-* ``"ok"`` — everything planned was written and confirmed (or a preview ran).
-* ``"failed_records"`` — some records failed; the others were written.
+* ``"ok"`` — everything planned was written and confirmed (or a preview planned no
+  conflict).
+* ``"failed_records"`` — some records failed or are in conflict (left alone: they need
+  the admin); the others were written. A preview with conflicts ends so too.
 * ``"held"`` — the plan goes over a safety limit and was not approved: nothing written.
 * ``"cancelled"`` — stopped by the admin; records not reached are NOT_RUN.
 * ``"input_error"`` — the roster has errors (and bad rows were not to be skipped),
@@ -201,7 +203,15 @@ class SyncRun:
             self.report.outcomes = _as_planned(
                 plan, snapshot, OutcomeStatus.NOT_RUN, "Preview only."
             )
-            return self._end(OK, f"Preview: {plan.writes()} change(s) would be written.", **done)
+            conflicts = _count(self.report.outcomes, OutcomeStatus.CONFLICT)
+            text = f"Preview: {plan.writes()} change(s) would be written"
+            if conflicts:
+                return self._end(
+                    FAILED_RECORDS,
+                    f"{text}; {conflicts} conflict(s) need your attention (see the preview).",
+                    **done,
+                )
+            return self._end(OK, f"{text}.", **done)
 
         # 4. apply
         self.progress(Progress(Phase.APPLY, 0, plan.writes(), "Writing to Canvas"))
@@ -228,19 +238,32 @@ class SyncRun:
         if self.verify and any(o.status is OutcomeStatus.DONE for o in outcomes):
             outcomes = self._verify(roster, outcomes)
         self.report.outcomes = outcomes
-        failed = sum(1 for o in outcomes if o.status is OutcomeStatus.FAILED)
+        failed = _count(outcomes, OutcomeStatus.FAILED)
+        conflicts = _count(outcomes, OutcomeStatus.CONFLICT)
         unchecked = (
             f" The check afterwards could not read Canvas ({self._unverified}): run the sync "
             "again to confirm."
             if self._unverified
             else ""
         )
-        if failed:
+        if failed or conflicts:
+            # A conflict is left alone on purpose, but a person still needs the admin:
+            # the run is not "ok" anywhere (exit code, JSON, history, app header).
+            parts = [f"{failed} record(s) failed"] if failed else []
+            parts += [f"{conflicts} conflict(s) need your attention"] if conflicts else []
             return self._end(
-                FAILED_RECORDS, f"{failed} record(s) failed; see the report.{unchecked}", **done
+                FAILED_RECORDS,
+                f"Sync finished with problems: {' and '.join(parts)}; see the report.{unchecked}",
+                **done,
             )
+        left_out = (
+            f" {len(roster.errors)} roster row(s) with problems were left out, with their "
+            "links (see the report)."
+            if roster.errors
+            else ""
+        )
         return self._end(
-            OK, f"Sync finished: {plan.writes()} change(s) planned.{unchecked}", **done
+            OK, f"Sync finished: {plan.writes()} change(s) planned.{left_out}{unchecked}", **done
         )
 
     def _preflight(self) -> None:
@@ -361,6 +384,10 @@ def run_sync(
 ) -> SyncResult:
     """``SyncRun(...).run()``; see :class:`SyncRun` for the keyword arguments."""
     return SyncRun(roster, client, account_id, root_account_id, **kwargs).run()  # type: ignore[arg-type]
+
+
+def _count(outcomes: list[RecordOutcome], status: OutcomeStatus) -> int:
+    return sum(1 for o in outcomes if o.status is status)
 
 
 def _as_planned(

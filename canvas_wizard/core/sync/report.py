@@ -12,8 +12,24 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from canvas_wizard.core.sync.outcome import OutcomeStatus, RecordOutcome
+
+#: How many records ``problems`` lists at most (``problems_total`` has them all).
+PROBLEMS_CAP = 200
+_PROBLEM_STATUSES = (OutcomeStatus.FAILED, OutcomeStatus.CONFLICT, OutcomeStatus.SKIPPED)
+#: A run's status (engine and history) in a technician's words, for the app and the log.
+STATUS_WORDS = {
+    "ok": "ok",
+    "failed_records": "finished with problems",
+    "held": "held by a safety limit (nothing written)",
+    "cancelled": "cancelled",
+    "input_error": "roster problems (nothing written)",
+    "error": "stopped by an error",
+    "interrupted": "interrupted",
+    "running": "running",
+}
 
 CSV_COLUMNS = ["record", "action", "key", "name", "status", "message", "canvas_id"]
 # OWASP "CSV injection": these lead characters start a formula in Excel/LibreOffice.
@@ -45,6 +61,29 @@ class SyncReport:
 
     def failed(self) -> list[RecordOutcome]:
         return [o for o in self.outcomes if o.status is OutcomeStatus.FAILED]
+
+    def problems(self, cap: int = PROBLEMS_CAP) -> tuple[list[dict[str, Any]], int]:
+        """The records that need the admin (conflict, failed, skipped), at most ``cap``,
+        failed first; and how many there are in all. The ``sync --json`` contract."""
+        order = {status: i for i, status in enumerate(_PROBLEM_STATUSES)}
+        picked = sorted(
+            (o for o in self.outcomes if o.status in order), key=lambda o: order[o.status]
+        )
+        return [_problem(o) for o in picked[:cap]], len(picked)
+
+
+def status_words(status: str) -> str:
+    return STATUS_WORDS.get(status, status)
+
+
+def _problem(o: RecordOutcome) -> dict[str, Any]:
+    entry: dict[str, Any] = {"record": o.record, "sis_id": None}
+    if o.record == "link":
+        parent, _, student = o.key.partition("→")
+        entry |= {"parent_sis_id": parent, "student_sis_id": student}
+    else:
+        entry["sis_id"] = o.key
+    return entry | {"status": o.status.value, "message": o.message}
 
 
 def neutralise(cell: str) -> str:

@@ -32,6 +32,7 @@ from canvas_wizard.core.canvas import (
     CanvasNotFound,
     CanvasServerError,
     CanvasValidationError,
+    ProxyPageError,
 )
 from canvas_wizard.core.sync.model import (
     WRITE_KINDS,
@@ -292,7 +293,7 @@ class _Run:
                 break
             except CanvasValidationError as exc:
                 return self._create_refused(action, exc)
-            except (CanvasConnectionError, CanvasServerError) as exc:
+            except (CanvasConnectionError, CanvasServerError, ProxyPageError) as exc:
                 # The answer is lost, but Canvas may have written the user: look before
                 # sending the create again, so no one is created twice.
                 body = self.lookup(sis)
@@ -475,4 +476,5 @@ def sortable_name(name: str) -> str:
     if surname is None and len(parts) > 1:
         surname = parts.pop()
     first = " ".join([*parts, *([suffix] if suffix else [])])
-    return f"{surname}, {first}".strip() if surname else first
+    # "Last, First" is one character longer than a 255-character name: Canvas's limit.
+    return (f"{surname}, {first}".strip() if surname else first)[:255]

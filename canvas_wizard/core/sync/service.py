@@ -33,7 +33,7 @@ from canvas_wizard.core.sync.engine import SyncResult, SyncRun
 from canvas_wizard.core.sync.match import MatchReport, match_report
 from canvas_wizard.core.sync.model import SyncOptions
 from canvas_wizard.core.sync.outcome import CancelToken, ProgressCallback, RecordOutcome
-from canvas_wizard.core.sync.report import SyncReport
+from canvas_wizard.core.sync.report import SyncReport, status_words
 from canvas_wizard.core.sync.sis_apply import SisImportApplier
 
 log = logging.getLogger(__name__)
@@ -72,6 +72,8 @@ class SyncOutcome:
     run_id: int
     result: SyncResult
     match: MatchReport | None
+    #: Why this run could not be saved in the history (disk full, read-only, locked).
+    history_error: str | None = None
 
     @property
     def status(self) -> str:
@@ -236,7 +238,34 @@ class ProfileSync:
                     run_id, status="error", counts=run.report.counts_by_status(), error=str(exc)
                 )
                 raise
-            report = result.report
+            history_error = self._record(history, run_id, request, result)
+        kind = "Preview" if request.dry_run else "Sync"
+        log.log(
+            logging.INFO if result.status == "ok" else logging.WARNING,
+            "%s #%d of %s: %s (%s). %s",
+            kind,
+            run_id,
+            self.profile.name,
+            status_words(result.status),
+            result.status,
+            result.message,
+        )
+        match = None
+        if result.roster is not None and result.snapshot is not None:
+            match = match_report(result.roster, result.snapshot)
+        return SyncOutcome(run_id, result, match, history_error)
+
+    def _record(
+        self, history: HistoryStore, run_id: int, request: SyncRequest, result: SyncResult
+    ) -> str | None:
+        """Keeps a finished run in the history; says why when the history cannot take it.
+
+        Canvas has been written by now: a full or read-only disk must not hide what was
+        done, so the outcome is still returned (and the report can still be saved), and
+        the one-sentence message says the history is missing this run.
+        """
+        report = result.report
+        try:
             history.add_outcomes(run_id, report.outcomes)
             if request.approve and result.breaches and result.status != "held":
                 history.record_approval(
@@ -250,10 +279,25 @@ class ProfileSync:
             history.finish_run(
                 run_id, status=result.status, counts=counts, method=result.report.method
             )
-        match = None
-        if result.roster is not None and result.snapshot is not None:
-            match = match_report(result.roster, result.snapshot)
-        return SyncOutcome(run_id, result, match)
+        except WizardError as exc:
+            why = f"{exc.message} {exc.hint}".strip()
+            log.error("Run #%d was not saved in the history: %s", run_id, why)
+            try:  # one small update may still fit where the records did not
+                history.finish_run(
+                    run_id,
+                    status="error",
+                    counts=report.counts_by_status(),
+                    error=f"Finished {result.status}, but its records could not be saved: {why}",
+                )
+                listed = "marked there as stopped by an error, without its records"
+            except WizardError:
+                listed = "listed there as interrupted"
+            result.message += (
+                f" This run could not be saved in the run history ({why}) It is {listed}; "
+                "save the report now to keep its record of every change."
+            )
+            return why
+        return None
 
     def _record_stopped(self, request: SyncRequest, error: WizardError) -> None:
         status = RunStatus.INPUT_ERROR if isinstance(error, UsageError) else RunStatus.ERROR

@@ -171,3 +171,28 @@ def test_diffing_deletes_rows_that_disappeared(canvas, alex):
     assert second["data"]["counts"]["users"] == 1
     assert canvas.state.login_by_sis_id("S3002").workflow_state == "deleted"
     assert canvas.state.login_by_sis_id("S3001").workflow_state == "active"
+
+
+def test_rows_over_canvas_limits_are_skipped_with_a_warning(canvas, alex):
+    data = _zip(
+        users_csv=USERS_HEADER
+        + f"S1080,{'l' * 101},Long Login,,active\n"
+        + f"S1081,lena,{'N' * 256},,active\n"
+        + "S1082,ok.kid,Ok Kid,,active\n"
+    )
+    body = _finished(alex, _upload(alex, data).json()["id"])
+    assert body["processing_warnings"] == [
+        [
+            "users.csv",
+            "Could not save the user with user_id: 'S1080'. Unknown reason: unique_id is too "
+            "long (maximum is 100 characters)",
+        ],
+        [
+            "users.csv",
+            "Could not save the user with user_id: 'S1081'. Unknown reason: name is too long "
+            "(maximum is 255 characters)",
+        ],
+    ]
+    assert canvas.state.user_by_sis_id("S1080") is None
+    assert canvas.state.user_by_sis_id("S1081") is None
+    assert canvas.state.user_by_sis_id("S1082") is not None

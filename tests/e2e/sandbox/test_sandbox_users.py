@@ -180,3 +180,56 @@ def test_json_body_works_like_a_form(canvas, alex):
     response = alex.post("/api/v1/accounts/1/users", json=body)
     assert response.status_code == 200, response.text
     assert canvas.state.user_by_sis_id("S1011").name == "Kai Turner"
+
+
+def test_values_over_canvas_limits_fail_the_whole_create_with_nested_errors(canvas, alex):
+    before = len(canvas.state.users)
+    response = alex.post(
+        "/api/v1/accounts/1/users",
+        data=_new_student(**{"user[name]": "Z" * 10_000, "pseudonym[unique_id]": "z" * 101}),
+    )
+    assert response.status_code == 400, response.text
+    errors = response.json()["errors"]
+    assert errors["user"]["name"] == [
+        {
+            "attribute": "name",
+            "type": "too_long",
+            "message": "is too long (maximum is 255 characters)",
+        }
+    ]
+    assert errors["pseudonym"]["unique_id"][0]["type"] == "too_long"
+    sis = alex.post(
+        "/api/v1/accounts/1/users", data=_new_student(**{"pseudonym[sis_user_id]": "S" * 256})
+    )
+    assert sis.json()["errors"]["pseudonym"]["sis_user_id"][0]["type"] == "too_long"
+    tab = alex.post(
+        "/api/v1/accounts/1/users", data=_new_student(**{"pseudonym[unique_id]": "zara\tahmed"})
+    )
+    assert tab.json()["errors"]["pseudonym"]["unique_id"][0]["type"] == "invalid"
+    assert len(canvas.state.users) == before, "nothing half-made"
+    exactly = alex.post(
+        "/api/v1/accounts/1/users",
+        data=_new_student(**{"user[name]": "Z" * 255, "pseudonym[unique_id]": "z" * 100}),
+    )
+    assert exactly.status_code == 200, "the limits themselves are allowed"
+
+
+def test_edits_over_canvas_limits_change_nothing(canvas, alex):
+    mia = canvas.state.user_by_sis_id("S1003")
+    long_name = alex.put(
+        f"/api/v1/users/{mia.id}",
+        data={"user[name]": "M" * 256, "user[email]": "mia.new@students.example"},
+    )
+    assert long_name.status_code == 400
+    assert long_name.json()["errors"]["name"][0]["type"] == "too_long"
+    assert canvas.state.users[mia.id].name != "M" * 256
+    assert canvas.state.email_of(mia.id) != "mia.new@students.example"
+    (login,) = alex.get(f"/api/v1/users/{mia.id}/logins").json()
+    for field, value in (("unique_id", "m" * 101), ("sis_user_id", "S" * 256)):
+        response = alex.put(
+            f"/api/v1/accounts/1/logins/{login['id']}", data={f"login[{field}]": value}
+        )
+        assert response.status_code == 400
+        assert response.json()["errors"][field][0]["type"] == "too_long"
+    stored = canvas.state.logins[login["id"]]
+    assert (stored.unique_id, stored.sis_user_id) == (login["unique_id"], "S1003")

@@ -128,7 +128,8 @@ def test_conflicts_are_reported_and_left_untouched(
     assert ethan_login.workflow_state == "deleted" and ethan_login.unique_id == "ethan.clarke"
     jordan = canvas.state.login_by_unique_id("jordan.lee")
     assert jordan is not None and jordan.sis_user_id is None
-    assert result.status == "ok"  # conflicts are the admin's to resolve, not failures
+    # Conflicts are left alone on purpose but need the admin: the run is not "ok".
+    assert result.status == "failed_records" and "2 conflict(s)" in result.message
 
 
 def test_sis_id_dropped_without_manage_sis_is_failed(

@@ -20,6 +20,7 @@ from canvas_wizard.core.canvas import (
     CanvasServerError,
     CanvasThrottled,
     CanvasValidationError,
+    ProxyPageError,
     StaticToken,
     ThrottleGate,
 )
@@ -344,6 +345,41 @@ def test_html_502_from_a_load_balancer_after_retries(
     assert "proxy or load balancer" in caught.value.message
     assert "HTTP 502 Bad Gateway" in caught.value.message
     assert "tried 3 times" in caught.value.message
+    assert len(rsps.calls) == 3
+
+
+PROXY_PAGE = "<html><head><title>Access Denied - Web Filter</title></head></html>"
+
+
+def test_a_proxy_page_answering_a_read_is_retried(
+    rsps: responses.RequestsMock, session: requests.Session, sleeps: list[float]
+) -> None:
+    rsps.get(USERS, status=200, body=PROXY_PAGE, content_type="text/html; charset=utf-8")
+    rsps.get(USERS, json=[{"id": 1}])
+    client = make_client(session, sleeps)
+    assert client.get("/api/v1/accounts/1/users") == [{"id": 1}]
+    assert client.stats.proxy_pages == 1 and client.stats.retries == 1
+
+
+def test_a_proxy_page_answering_a_create_is_a_lost_answer_not_retried_blindly(
+    rsps: responses.RequestsMock, session: requests.Session, sleeps: list[float]
+) -> None:
+    rsps.post(USERS, status=200, body=PROXY_PAGE, content_type="text/html")
+    with pytest.raises(ProxyPageError) as caught:
+        make_client(session, sleeps).post("/api/v1/accounts/1/users", {"user[name]": "Ada"})
+    assert len(rsps.calls) == 1, "a create is looked up by the caller before it is sent again"
+    assert 'a web page titled "Access Denied - Web Filter"' in caught.value.message
+    assert "proxy" in caught.value.hint
+
+
+def test_a_proxy_page_that_persists_names_the_page(
+    rsps: responses.RequestsMock, session: requests.Session, sleeps: list[float]
+) -> None:
+    for _ in range(3):
+        rsps.get(USERS, status=200, body=PROXY_PAGE, content_type="text/html")
+    with pytest.raises(ProxyPageError) as caught:
+        make_client(session, sleeps, max_attempts=3).get("/api/v1/accounts/1/users")
+    assert "Access Denied - Web Filter" in caught.value.message
     assert len(rsps.calls) == 3
 
 

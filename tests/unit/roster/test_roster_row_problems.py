@@ -42,7 +42,58 @@ def p(row: int, column: str | None, severity: Severity, message: str, file: str 
     return (file, row, column, severity, message)
 
 
+LONG_NAME = "Ava " + "x" * 9_996  # 10,000 characters
 CASES = [
+    RowCase(
+        "a 10,000-character name (Canvas takes 255)",
+        cw(f"S1,{LONG_NAME},,ava,Student,,\n", PAT),
+        problems=[
+            p(2, "Full Name", E, "The name is 10,000 characters long; Canvas takes at most 255.")
+        ],
+        absent=("S1",),
+        present=("P1",),
+    ),
+    RowCase(
+        "a 121-character username (Canvas takes 100)",
+        cw(AVA, "P1,Pat Parent,,p" + "a" * 120 + ",Parent,,\n"),
+        problems=[
+            p(
+                2,
+                "Parent 1 SIS ID",
+                W,
+                "The link with 'P1' is left out because that person's row 3 has a problem.",
+            ),
+            p(3, "Username", E, "The username is 121 characters long; Canvas takes at most 100."),
+        ],
+        absent=("P1",),
+        present=("S1",),
+    ),
+    RowCase(
+        "a 256-character SIS ID (Canvas takes 255)",
+        cw("S" * 256 + ",Ava Smith,,ava,Student,,\n", PAT),
+        problems=[
+            p(2, "SIS ID", E, "The SIS ID is 256 characters long; Canvas takes at most 255.")
+        ],
+        present=("P1",),
+    ),
+    RowCase(
+        "OneRoster: given and family name together over 255",
+        {
+            "users.csv": OR_HEAD
+            + f"s1,active,true,student,ava,{'A' * 200},{'B' * 100},ava@school.example,\n"
+        },
+        path="users.csv",
+        problems=[
+            p(
+                2,
+                "givenName",
+                E,
+                "The name is 301 characters long; Canvas takes at most 255.",
+                file="users.csv",
+            )
+        ],
+        absent=("s1",),
+    ),
     RowCase(
         "empty SIS ID",
         cw(" ,Ava Smith,,ava,Student,P1,\n", PAT),

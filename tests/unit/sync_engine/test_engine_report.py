@@ -69,3 +69,33 @@ def test_counts_by_status_and_action() -> None:
     assert report.counts_by_status()["not run"] == 0
     assert report.counts_by_action() == {"create": 2, "link": 1}
     assert [o.key for o in report.failed()] == ["S2"]
+
+
+def test_problems_name_each_record_failed_first_and_are_capped_with_the_total() -> None:
+    outcomes = [
+        RecordOutcome("person", ActionKind.CREATE, f"S{i}", OutcomeStatus.DONE) for i in range(5)
+    ]
+    outcomes += [
+        RecordOutcome("person", ActionKind.CONFLICT, f"C{i}", OutcomeStatus.CONFLICT, "taken")
+        for i in range(250)
+    ]
+    outcomes.append(
+        RecordOutcome("link", ActionKind.LINK, "P1→S1", OutcomeStatus.FAILED, "Canvas said no")
+    )
+    report = SyncReport(run_id="r", started=datetime.now(UTC), outcomes=outcomes)
+    problems, total = report.problems()
+    assert total == 251 and len(problems) == 200
+    assert problems[0] == {
+        "record": "link",
+        "sis_id": None,
+        "parent_sis_id": "P1",
+        "student_sis_id": "S1",
+        "status": "failed",
+        "message": "Canvas said no",
+    }
+    assert problems[1] == {
+        "record": "person",
+        "sis_id": "C0",
+        "status": "conflict",
+        "message": "taken",
+    }
