@@ -149,6 +149,14 @@ def run(argv: Sequence[str], *, stdin: TextIO | None = None, stdout: TextIO | No
 
         return run_self_test(out)
     if args.command is None:
+        from canvas_wizard.desktop_libraries import desktop_problem, tell_desktop
+
+        problem = desktop_problem()
+        if problem is not None:
+            # Without this, Qt prints "could not load the Qt platform plugin" and aborts.
+            print(problem, file=sys.stderr)
+            tell_desktop(problem)
+            return 1
         from canvas_wizard.app import run_gui
 
         return run_gui(config_dir=args.config_dir, demo=args.demo, session_only=args.session_only)

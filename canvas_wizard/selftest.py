@@ -81,6 +81,19 @@ def _qt() -> str:
     return qt_versions()
 
 
+def _check_desktop_libraries() -> CheckResult:
+    # The Qt check runs offscreen; an X11 desktop also needs system libraries that only
+    # the package manager provides. A warning: offscreen, Wayland and the CLI still work.
+    from canvas_wizard.desktop_libraries import missing_xcb_libraries
+
+    if not sys.platform.startswith("linux"):
+        return CheckResult(OK, "desktop libraries", "not needed on this system")
+    missing = missing_xcb_libraries()
+    if missing is None:
+        return CheckResult(OK, "desktop libraries", "everything Qt needs on an X11 desktop")
+    return CheckResult(WARN, "desktop libraries", missing.message())
+
+
 def _check_keyring() -> CheckResult:
     import keyring.backend
 
@@ -110,6 +123,7 @@ def _check_tls() -> CheckResult:
 CHECKS: tuple[Callable[[], CheckResult], ...] = (
     _check_resources,
     _check_qt_and_wizard,
+    _check_desktop_libraries,
     _check_keyring,
     _check_tls,
 )
