@@ -108,3 +108,18 @@ def test_the_self_test_warns_with_the_package_but_still_passes(monkeypatch, qapp
     line = next(x for x in out.getvalue().splitlines() if "desktop libraries" in x)
     if sys.platform.startswith("linux"):
         assert line.startswith("warn") and "sudo apt install libxcb-cursor0" in line
+
+
+def test_the_readme_and_the_packaging_notes_list_every_runtime_package() -> None:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    readme = root.joinpath("README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- linux-runtime-packages -->", 1)[1].split("```")[1]
+    listed = set(block.replace("\\", " ").split()) - {"sudo", "apt", "install"}
+    metainfo = root.joinpath(
+        "packaging", "linux", "org.canvaswizard.CanvasSyncWizard.metainfo.xml"
+    ).read_text(encoding="utf-8")
+    for package in set(XCB_PLUGIN_LIBRARIES.values()):
+        assert package in listed, f"README's Linux install section lacks {package}"
+        assert package in metainfo.replace(",", " ").split(), f"metainfo lacks {package}"
