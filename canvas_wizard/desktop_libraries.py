@@ -108,8 +108,9 @@ def missing_xcb_libraries(
     Each known library is asked for by name (the loader's own search, as Qt's would be);
     then Qt's X11 library itself is loaded, which names any library not in our table.
     """
-    missing = [name for name in XCB_PLUGIN_LIBRARIES if not _loads(load, name)]
     qt = qt_library if qt_library is not None else qt_xcb_library()
+    beside = _bundled_folders(qt)
+    missing = [name for name in XCB_PLUGIN_LIBRARIES if not _loads(load, name, beside)]
     if qt is not None and not missing:
         try:
             load(str(qt))
@@ -124,12 +125,24 @@ def missing_xcb_libraries(
     return MissingLibraries(tuple(missing), tuple(packages))
 
 
-def _loads(load: Loader, name: str) -> bool:
-    try:
-        load(name)
-    except OSError:
-        return False
-    return True
+def _bundled_folders(qt: Path | None) -> list[Path]:
+    """Folders a build may carry system libraries in: next to Qt's libraries (found by
+    their ``$ORIGIN`` run path) and a PyInstaller build's own folder."""
+    folders = [qt.parent] if qt is not None else []
+    bundle = getattr(sys, "_MEIPASS", None)
+    if isinstance(bundle, str):
+        folders.append(Path(bundle))
+    return folders
+
+
+def _loads(load: Loader, name: str, beside: list[Path] | None = None) -> bool:
+    for candidate in [name, *(str(d / name) for d in beside or [] if (d / name).exists())]:
+        try:
+            load(candidate)
+        except OSError:
+            continue
+        return True
+    return False
 
 
 def desktop_problem(

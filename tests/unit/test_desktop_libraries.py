@@ -123,3 +123,20 @@ def test_the_readme_and_the_packaging_notes_list_every_runtime_package() -> None
     for package in set(XCB_PLUGIN_LIBRARIES.values()):
         assert package in listed, f"README's Linux install section lacks {package}"
         assert package in metainfo.replace(",", " ").split(), f"metainfo lacks {package}"
+
+
+def test_a_library_the_build_carries_beside_qt_counts_as_there(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A bundled copy next to Qt's libraries is found by Qt ($ORIGIN): no false alarm."""
+    qt = tmp_path / "libQt6XcbQpa.so.6"
+    qt.write_bytes(b"")
+    (tmp_path / "libxcb-cursor.so.0").write_bytes(b"")
+
+    def load(name: str) -> object:
+        if name == "libxcb-cursor.so.0":  # not on the system's search path
+            raise OSError(f"{name}: cannot open shared object file: No such file")
+        return object()
+
+    assert missing_xcb_libraries(load, qt_library=qt) is None
+    (tmp_path / "libxcb-cursor.so.0").unlink()
+    missing = missing_xcb_libraries(load, qt_library=qt)
+    assert missing is not None and missing.packages == ("libxcb-cursor0",)
