@@ -32,5 +32,5 @@ update-desktop-database "$data/applications" 2>/dev/null || true
 gtk-update-icon-cache -q "$data/icons/hicolor" 2>/dev/null || true
 echo "Installed: run 'canvas-wizard' or open Canvas Sync Wizard from the menu."
 # Qt's X11 plugin needs system libraries that minimal Debian/Ubuntu installs lack
-# (libxcb-cursor0 most often); the self-test's "desktop" line names any that are missing.
-"$bin/canvas-wizard" --self-test | grep -E '^(warn|FAIL) desktop:' || true
+# (libxcb-cursor0 most often); the self-test's "desktop libraries" line names any that are missing.
+"$bin/canvas-wizard" --self-test | grep -E '^(warn|FAIL) +desktop libraries:' || true
