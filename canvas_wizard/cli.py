@@ -1,7 +1,7 @@
 """Command line: the GUI with no subcommand, the same core for scripts with one.
 
 Exit status: 0 success; 1 failed; 2 usage or input error (nothing done);
-4 authorization needed (run ``canvas-wizard authorize NAME``). Errors go to
+4 authorization needed (run ``canvas-wizard authorize NAME``); 5 syncing is paused. Errors go to
 stderr as the same sentences the GUI shows. Secrets are never arguments: the
 client secret comes from a prompt, or from stdin with --client-secret-stdin.
 """
@@ -21,6 +21,7 @@ from typing import Any, TextIO
 from canvas_wizard import APP_TITLE, __version__
 from canvas_wizard.core.auth import DEFAULT_REDIRECT_PORT, OAuthError, redirect_uri_for
 from canvas_wizard.core.canvas import AccountNode, check_sync_permissions
+from canvas_wizard.core.canvas.auth_providers import UnknownProvider, choose_sign_in
 from canvas_wizard.core.errors import UsageError, WizardError
 from canvas_wizard.core.paths import AppPaths, app_paths
 from canvas_wizard.core.settings import load_settings_or_defaults
@@ -117,6 +118,13 @@ def build_parser() -> argparse.ArgumentParser:
     con = sub.add_parser("connect", help="choose the Canvas account to sync into")
     con.add_argument("name")
     con.add_argument("--account", type=int, required=True, metavar="ID")
+    con.add_argument(
+        "--auth-provider",
+        metavar="ID|canvas|any",
+        help="the sign-in provider new logins use: a provider id from Canvas, canvas "
+        "(Canvas passwords) or any (none in particular). Default: the account's only "
+        "single sign-on provider if it has exactly one, else any",
+    )
 
     st = sub.add_parser("status", help="show whether a setup is ready to sync")
     st.add_argument("name")
@@ -129,6 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
     from canvas_wizard.cli_sync import add_sync_commands
 
     add_sync_commands(sub)
+    from canvas_wizard.cli_schedule import add_schedule_commands
+
+    add_schedule_commands(sub)
 
     bundle = sub.add_parser(
         "support-bundle",
@@ -200,6 +211,10 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths, inp: TextIO, out: TextI
 
         runner = cli_sync.run_sync_command if cmd == "sync" else cli_sync.run_history_command
         return runner(args, paths, out)
+    if cmd in ("schedule", "pause", "resume"):
+        from canvas_wizard.cli_schedule import run_schedule_command
+
+        return run_schedule_command(args, paths, out)
     profile = store.get(args.name)
     if cmd == "status":
         return _status(profile, store, secrets, out, as_json=args.json)
@@ -210,7 +225,7 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths, inp: TextIO, out: TextI
         if cmd == "accounts":
             return _accounts(session, out, as_json=args.json)
         if cmd == "connect":
-            return _connect(session, args.account, out)
+            return _connect(session, args.account, out, args.auth_provider)
         if cmd == "disconnect":
             try:
                 session.token_manager().disconnect()
@@ -299,7 +314,7 @@ def _profile(
     if action == "list":
         profiles = store.list()
         if args.json:
-            json.dump([_profile_json(p) for p in profiles], out, indent=2)
+            json.dump([_profile_json(p, store.paths) for p in profiles], out, indent=2)
             out.write("\n")
         elif not profiles:
             print("No setups yet. Open the app, or: canvas-wizard profile add NAME ...", file=out)
@@ -312,22 +327,31 @@ def _profile(
     if action == "show":
         p = store.get(args.name)
         if args.json:
-            json.dump(_profile_json(p), out, indent=2)
+            json.dump(_profile_json(p, store.paths), out, indent=2)
             out.write("\n")
         else:
-            for key, value in _profile_json(p).items():
+            for key, value in _profile_json(p, store.paths).items():
                 print(f"{key}: {value}", file=out)
         return EXIT_OK
     if action == "remove":
         p = store.get(args.name)
+        from canvas_wizard.core.schedule.manage import forget_unattended
+
+        # First the scheduler's entry: left behind, it would fail every night.
+        unscheduled = forget_unattended(store.paths, p.name)
         secrets.forget_all(p)
         store.remove(p.name)
         print(f"Removed {p.name!r} and its saved secrets.", file=out)
+        if unscheduled:
+            print(f"Removed its scheduled sync from {unscheduled}.", file=out)
         return EXIT_OK
     raise AssertionError(action)
 
 
-def _profile_json(p: Profile) -> dict[str, Any]:
+def _profile_json(p: Profile, paths: AppPaths) -> dict[str, Any]:
+    from canvas_wizard.core.schedule.pause import PauseStore
+
+    pause = PauseStore(paths).get(p.name)
     return {
         "name": p.name,
         "canvas_url": p.canvas_url,
@@ -337,6 +361,8 @@ def _profile_json(p: Profile) -> dict[str, Any]:
         "account": None
         if p.account is None
         else {"id": p.account.id, "name": p.account.name, "is_root": p.account.is_root},
+        "paused": None if pause is None else pause.to_json(),
+        "sign_in_provider": p.options.get("sign_in_provider"),
     }
 
 
@@ -449,7 +475,9 @@ def _find(nodes: list[AccountNode], account_id: int) -> AccountNode | None:
     return None
 
 
-def _connect(session: SetupSession, account_id: int, out: TextIO) -> int:
+def _connect(
+    session: SetupSession, account_id: int, out: TextIO, auth_provider: str | None = None
+) -> int:
     node = _find(session.list_accounts(), account_id)
     if node is None:
         raise UsageError(
@@ -457,14 +485,26 @@ def _connect(session: SetupSession, account_id: int, out: TextIO) -> int:
             hint=f"List them with: canvas-wizard accounts {session.profile.name}",
         )
     report = check_sync_permissions(session.client(), node.account)
-    session.connect(node.account)
+    root_id = node.account.root_id or node.account.id
+    try:
+        sign_in = choose_sign_in(session.client(), root_id, auth_provider)
+    except UnknownProvider as exc:
+        raise UsageError(
+            f"--auth-provider: {exc}.", hint="Leave it out to use the default."
+        ) from None
+    session.connect(node.account, sign_in.setting)
     kind = "root account" if node.account.is_root else "sub-account"
     print(
         f"Connected {session.profile.name!r} to {node.account.name} ({kind}, id {account_id}).",
         file=out,
     )
+    print(f"New logins sign in with: {sign_in.setting['label']}.", file=out)
+    if sign_in.warning:
+        print(f"Warning: {sign_in.warning}", file=sys.stderr)
     for label in report.missing:
         print(f"Warning: you are missing a permission a sync needs: {label}", file=sys.stderr)
+    for cost in report.costs:
+        print(f"Note: {cost}", file=sys.stderr)
     return EXIT_OK if not report.missing else EXIT_FAILED
 
 
@@ -476,7 +516,7 @@ def _status(
     ready = bool(
         profile.canvas_url and profile.client_id and has_secret and has_token and profile.account
     )
-    data = _profile_json(profile) | {
+    data = _profile_json(profile, store.paths) | {
         "client_secret_saved": has_secret,
         "signed_in": has_token,
         "ready_to_sync": ready,
