@@ -105,6 +105,22 @@ class Login:
     #: Set when a SIS import last wrote the login: the report's created_by_sis.
     sis_batch_id: int | None = None
     created_at: str = field(default_factory=now_iso)
+    #: When the person last signed in with this login (Canvas's current_login_at).
+    current_login_at: str | None = None
+
+
+@dataclass
+class Enrollment:
+    """A course enrolment; an observer's ones made through a link name the student."""
+
+    id: int
+    user_id: int
+    course_id: int
+    root_account_id: int
+    type: str = "StudentEnrollment"
+    associated_user_id: int | None = None
+    #: active, invited, completed, inactive or deleted.
+    workflow_state: str = "active"
 
 
 @dataclass

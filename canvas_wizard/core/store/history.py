@@ -34,7 +34,7 @@ from canvas_wizard.core.sync.model import ActionKind
 from canvas_wizard.core.sync.outcome import OutcomeStatus, RecordOutcome
 
 #: PRAGMA user_version of the newest schema this code writes.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 #: Rows per executemany call: bounded memory for a 250,000-record run.
 _BATCH = 1000
 _BUSY_TIMEOUT_MS = 10_000
@@ -80,6 +80,7 @@ class RunSummary:
     approved_at: datetime | None = None
     breaches: tuple[str, ...] = ()
     options: dict[str, Any] | None = None
+    undo_of: int | None = None  # this run undid that run
 
 
 _SCHEMA_V1 = """
@@ -120,6 +121,29 @@ CREATE INDEX outcomes_by_run ON outcomes (run_id, id);
     statuses=", ".join(f"'{s.value}'" for s in RunStatus),
     methods=", ".join(f"'{m.value}'" for m in RunMethod),
 )
+
+
+# Schema step for undo (issue 10): what each run set out to write, and which run an
+# undo undid. Its own step and function so it can be renumbered when merging.
+_SCHEMA_UNDO = """
+CREATE TABLE run_writes (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    record TEXT NOT NULL,
+    action TEXT NOT NULL,
+    key TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX run_writes_by_run ON run_writes (run_id, id);
+CREATE INDEX run_writes_by_key ON run_writes (key, run_id);
+ALTER TABLE runs ADD COLUMN undo_of INTEGER
+"""
+
+
+def _migrate_undo(conn: sqlite3.Connection) -> None:
+    for statement in _SCHEMA_UNDO.split(";"):
+        if statement.strip():
+            conn.execute(statement)
 
 
 def _now() -> str:
@@ -249,7 +273,9 @@ class HistoryStore:
                 for statement in _SCHEMA_V1.split(";"):
                     if statement.strip():
                         conn.execute(statement)
-            # Later versions: `if version < 2: ...`, each step inside this one transaction.
+            if version < 2:
+                _migrate_undo(conn)
+            # Later versions: `if version < 3: ...`, each step inside this one transaction.
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @contextmanager
@@ -467,4 +493,5 @@ def _summary(row: sqlite3.Row) -> RunSummary:
         approved_at=_time(row["approved_at"]),
         breaches=tuple(json.loads(row["breaches"])),
         options=json.loads(row["options"]),
+        undo_of=row["undo_of"],
     )

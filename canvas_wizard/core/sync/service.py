@@ -24,12 +24,14 @@ from canvas_wizard.core.roster.model import Roster
 from canvas_wizard.core.settings import load_settings_or_defaults
 from canvas_wizard.core.store import Profile, SecretStore
 from canvas_wizard.core.store.history import HistoryStore, RunSummary
+from canvas_wizard.core.store.history_writes import add_written_records
 from canvas_wizard.core.store.lock import ProfileLock
 from canvas_wizard.core.sync.engine import SyncResult, SyncRun
 from canvas_wizard.core.sync.match import MatchReport, match_report
-from canvas_wizard.core.sync.model import SyncOptions
+from canvas_wizard.core.sync.model import Plan, Snapshot, SyncOptions
 from canvas_wizard.core.sync.outcome import CancelToken, ProgressCallback, RecordOutcome
 from canvas_wizard.core.sync.sis_apply import SisImportApplier
+from canvas_wizard.core.undo.records import records_from_plan
 
 METHOD_API = "api"
 METHOD_SIS_IMPORT = "sis-import"
@@ -173,6 +175,7 @@ class ProfileSync:
                 source=str(request.source),
                 options=_options_summary(request),
             )
+            run.before_apply = record_writes(history, run_id)
             try:
                 result = run.run()
             except BaseException as exc:
@@ -212,6 +215,16 @@ class ProfileSync:
 
     def close(self) -> None:
         self._http.close()
+
+
+def record_writes(history: HistoryStore, run_id: int) -> Callable[[Plan, Snapshot], None]:
+    """A ``before_apply`` hook: the run's writes and their before-states go to the history."""
+
+    def record(plan: Plan, snapshot: Snapshot) -> None:
+        names = {p.id: p.name for p in snapshot.people.values()}
+        add_written_records(history, run_id, records_from_plan(plan, names))
+
+    return record
 
 
 def _options_summary(request: SyncRequest) -> dict[str, Any]:

@@ -60,6 +60,7 @@ ACTION_LABELS = {
     ActionKind.LINK: "Link",
     ActionKind.UNLINK: "Unlink",
     ActionKind.SUSPEND: "Suspend",
+    ActionKind.REMOVE: "Remove",
     ActionKind.CONFLICT: "Conflict",
     ActionKind.SKIP: "Skip",
 }

@@ -69,6 +69,7 @@ _DONE_WORDS = {
     ActionKind.LINK: "linked",
     ActionKind.UNLINK: "unlinked",
     ActionKind.SUSPEND: "suspended",
+    ActionKind.REMOVE: "removed",
     ActionKind.UNCHANGED: "unchanged",
 }
 _STATUS_WORDS = {
