@@ -130,6 +130,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_sync_commands(sub)
 
+    from canvas_wizard.cli_undo import add_undo_command
+
+    add_undo_command(sub)
+
     bundle = sub.add_parser(
         "support-bundle",
         help="save a zip with versions, setups, run summaries and recent logs (no secrets)",
@@ -192,6 +196,10 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths, inp: TextIO, out: TextI
 
         runner = cli_sync.run_sync_command if cmd == "sync" else cli_sync.run_history_command
         return runner(args, paths, out)
+    if cmd == "undo":
+        from canvas_wizard.cli_undo import run_undo_command
+
+        return run_undo_command(args, paths, out)
     profile = store.get(args.name)
     if cmd == "status":
         return _status(profile, store, secrets, out, as_json=args.json)

@@ -48,20 +48,22 @@ def undo_of(store: HistoryStore, run_id: int) -> int | None:
     return int(row[0]) if row and row[0] is not None else None
 
 
-def later_writes(store: HistoryStore, run: int, profile: str, keys: set[str]) -> dict[str, int]:
-    """Key → the first later run of ``profile`` that set out to write that record.
+def later_writes(
+    store: HistoryStore, run: int, profile: str, keys: set[str]
+) -> dict[str, list[int]]:
+    """Key → the later runs of ``profile`` that set out to write that record, oldest first.
 
     Previews, held runs and runs that stopped before writing record nothing, so
     they never count.
     """
-    found: dict[str, int] = {}
+    found: dict[str, list[int]] = {}
     with store._read() as conn:
         cursor: sqlite3.Cursor = conn.execute(
-            "SELECT w.key, w.run_id FROM run_writes w JOIN runs r ON r.id = w.run_id"
+            "SELECT DISTINCT w.key, w.run_id FROM run_writes w JOIN runs r ON r.id = w.run_id"
             " WHERE w.run_id > ? AND r.profile = ? ORDER BY w.run_id",
             (run, profile),
         )
         for key, later in cursor:
-            if key in keys and key not in found:
-                found[key] = int(later)
+            if key in keys:
+                found.setdefault(key, []).append(int(later))
     return found

@@ -48,9 +48,17 @@ def load_undo_input(history: HistoryStore, profile: str, run_id: int) -> UndoInp
         )
     writes = written_records(history, run_id)
     created, unrecorded = undo_inputs_from_outcomes(writes, history.outcomes(run_id))
+    # An undo of this very run (even one killed half-way) is no obstacle: comparing
+    # Canvas with the recorded values shows what is still to undo.
     later: dict[str, LaterRun] = {}
-    for key, later_id in later_writes(history, run_id, profile, {w.key for w in writes}).items():
-        later[key] = LaterRun(later_id, undo_of(history, later_id) == run_id)
+    undoes_this: dict[int, bool] = {}
+    for key, ids in later_writes(history, run_id, profile, {w.key for w in writes}).items():
+        for later_id in ids:
+            if later_id not in undoes_this:
+                undoes_this[later_id] = undo_of(history, later_id) == run_id
+        others = [i for i in ids if not undoes_this[i]]
+        if others:
+            later[key] = LaterRun(others[-1], False)
     return UndoInput(run_id, writes, created, later, unrecorded)
 
 
