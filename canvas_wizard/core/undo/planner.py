@@ -11,7 +11,7 @@ Canvas has now (a fresh snapshot):
 
 So undo of a run that was killed half-way undoes exactly what it wrote, and a
 second undo writes nothing. Records a later run wrote again are conflicts
-(undo that run first), unless that later run was an undo of this one.
+(undo that run first); an undo of this same run is no obstacle.
 """
 
 from __future__ import annotations
@@ -43,10 +43,9 @@ _FIELD_WORDS = {"name": "name", "email": "email", "login": "username", "status":
 
 @dataclass(frozen=True, slots=True)
 class LaterRun:
-    """The latest later run that wrote a record again."""
+    """The latest later run (not an undo of this one) that wrote a record again."""
 
     run_id: int
-    undid_this: bool  # that run was an undo of the run being undone
 
 
 @dataclass
@@ -62,6 +61,7 @@ class UndoInput:
     #: Outcomes of writes the history has no before-state for (runs made before
     #: before-states were recorded): listed as "cannot undo".
     unrecorded: list[RecordOutcome] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # said in the undo's report
 
 
 def undo_inputs_from_outcomes(
@@ -116,7 +116,7 @@ def plan_undo(
             links.append(LinkAction(ActionKind.SKIP, parent, student, None, None, why))
     people.sort(key=lambda a: a.sis_id)
     links.sort(key=lambda a: (a.parent_sis_id, a.student_sis_id))
-    return Plan(people=people, links=links, options=SyncOptions(), notes=planner.notes)
+    return Plan(people, links, SyncOptions(), notes=[*data.notes, *planner.notes])
 
 
 def _same(field_name: str, a: str | None, b: str | None) -> bool:
@@ -144,8 +144,6 @@ class _Planner:
     def person(self, w: WrittenRecord) -> PersonAction:
         later = self.data.later.get(w.key)
         if later is not None:
-            if later.undid_this:
-                return self._act(ActionKind.UNCHANGED, w, f"Already undone by run {later.run_id}.")
             return self._act(
                 ActionKind.CONFLICT,
                 w,
@@ -365,9 +363,6 @@ class _Planner:
         p_sis, s_sis = w.parent_sis_id, w.student_sis_id
         later = self.data.later.get(w.key)
         if later is not None:
-            if later.undid_this:
-                why = f"Already undone by run {later.run_id}."
-                return LinkAction(ActionKind.UNCHANGED, p_sis, s_sis, None, None, why)
             why = (
                 f"Run {later.run_id} wrote this link again after run {self.run}: undo run "
                 f"{later.run_id} first."

@@ -58,8 +58,16 @@ def load_undo_input(history: HistoryStore, profile: str, run_id: int) -> UndoInp
                 undoes_this[later_id] = undo_of(history, later_id) == run_id
         others = [i for i in ids if not undoes_this[i]]
         if others:
-            later[key] = LaterRun(others[-1], False)
-    return UndoInput(run_id, writes, created, later, unrecorded)
+            later[key] = LaterRun(others[-1])
+    data = UndoInput(run_id, writes, created, later, unrecorded)
+    if target.method.value == "sis-import":
+        data.notes.append(
+            f"Run {run_id} wrote with a SIS Import; it is undone through the Canvas API, record "
+            "by record. Canvas's own restore_states is not used: its roll-back data holds only "
+            "workflow states (app/models/sis_batch_roll_back_data.rb), not names, emails or "
+            "usernames, and it does not check what was changed in Canvas since."
+        )
+    return data
 
 
 def undo(
