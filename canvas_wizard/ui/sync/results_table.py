@@ -100,6 +100,7 @@ COUNT_ORDER = (
     "linked",
     "unlinked",
     "suspended",
+    "removed",
     "done",
     "to write",
     "failed",
@@ -115,6 +116,7 @@ PREVIEW_WORDS = {
     "linked": "to link",
     "unlinked": "to unlink",
     "suspended": "to suspend",
+    "removed": "to remove",
 }
 
 
