@@ -179,6 +179,9 @@ class _Planner:
     ) -> PersonAction:
         canvas_id, login_id = ids
         role = Role(w.role) if w.role in {r.value for r in Role} else None
+        if person is None and role is not None and w.name:
+            # For the preview and the report: who this is (the roster's person is not at hand).
+            person = Person(w.key, w.name, w.username, role)
         return PersonAction(
             kind,
             w.key,
@@ -220,11 +223,9 @@ class _Planner:
             )
         why = self.used_since.get(person.id)
         ids: tuple[int | None, int | None] = (person.id, holder.login.id)
-        gone = (
-            FieldChange("name", person.name, None),
-            FieldChange("email", person.email, None),
-            FieldChange("login", holder.login.unique_id, None),
-        )
+        role = Role(w.role) if w.role in {r.value for r in Role} else Role.STUDENT
+        # What removing them loses, so an undo of this undo can bring them back.
+        gone = Person(w.key, person.name, holder.login.unique_id, role, email=person.email)
         if why:
             if holder.suspended:
                 return self._act(
@@ -242,7 +243,7 @@ class _Planner:
             ActionKind.REMOVE,
             w,
             f"Created by run {self.run}: removed from the account again.",
-            changes=gone,
+            person=gone,
             ids=ids,
         )
 

@@ -93,13 +93,21 @@ def person_record(action: PersonAction, name: str = "") -> WrittenRecord:
     username = person.username if person is not None else ""
     if not username:
         username = next((c.new or "" for c in action.changes if c.field == "login"), "")
+    changes = action.changes
+    if action.kind is ActionKind.REMOVE and person is not None:
+        # Removing a user loses these: kept so the removal itself can be undone.
+        changes = (
+            FieldChange("name", person.full_name, None),
+            FieldChange("email", person.email, None),
+            FieldChange("login", person.username, None),
+        )
     return WrittenRecord(
         "person",
         action.kind,
         action.sis_id,
         canvas_id=action.canvas_id,
         login_id=action.login_id,
-        changes=action.changes,
+        changes=changes,
         name=person.full_name if person is not None else name,
         username=username,
         role=action.role.value if action.role is not None else "",
