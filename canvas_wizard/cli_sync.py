@@ -229,6 +229,7 @@ def run_history_command(args: argparse.Namespace, paths: AppPaths, out: TextIO) 
                     "counts": r.counts,
                     "approved": r.approved,
                     "error": r.error,
+                    "undo_of": r.undo_of,
                 }
                 for r in runs
             ],
@@ -241,6 +242,8 @@ def run_history_command(args: argparse.Namespace, paths: AppPaths, out: TextIO) 
         print(f"No sync runs yet for {args.name!r}.", file=out)
     for r in runs:
         kind = "preview" if r.dry_run else "sync"
+        if r.undo_of:
+            kind += f" (undo of run {r.undo_of})"
         print(f"#{r.id}\t{r.started_at}\t{kind}\t{r.method}\t{r.status}\t{r.who}", file=out)
     return 0
 

@@ -61,6 +61,7 @@ def test_preview_held_then_approved_undo(connected: Connected, tmp_path: Path) -
 
     history = json.loads(cli("history", "school", "--json").stdout)
     assert history[0]["source"] == f"undo of run {run}"
+    assert history[0]["undo_of"] == run
 
 
 def test_unknown_run_and_another_setups_run_exit_2(connected: Connected, tmp_path: Path) -> None:

@@ -70,13 +70,16 @@ def profile_sync(connected: Connected) -> ProfileSync:
     return ProfileSync(connected.paths, connected.secrets, connected.profile, client_factory=client)
 
 
-def sync(connected: Connected, source: Path, *, suspend_missing: bool = True) -> SyncOutcome:
+def sync(
+    connected: Connected, source: Path, *, suspend_missing: bool = True, method: str = "api"
+) -> SyncOutcome:
     ps = profile_sync(connected)
     try:
         request = SyncRequest(
             source=source,
             dry_run=False,
             approve=True,
+            method=method,
             options=SyncOptions(suspend_missing=suspend_missing),
         )
         return ps.run(request)
