@@ -70,3 +70,34 @@ def test_undo_a_sync_from_the_history_tab(qtbot, window, connected, monkeypatch)
     )
     row = next(i for i, r in enumerate(history.runs) if r.undo_of and not r.dry_run)
     assert history.table.item(row, 1).text() == "Sync (undo of run 1)"
+
+
+def test_the_approval_dialog_lists_an_undos_removals(qtbot):
+    from canvas_wizard.core.sync.limits import SafetyLimits
+    from canvas_wizard.core.sync.model import ActionKind, CanvasLogin, CanvasPerson, Snapshot
+    from canvas_wizard.core.undo.engine import check_undo_limits
+    from canvas_wizard.core.undo.planner import UndoInput, plan_undo
+    from canvas_wizard.core.undo.records import WrittenRecord
+
+    people = [
+        CanvasPerson(
+            i,
+            f"Kid {i}",
+            None,
+            (CanvasLogin(i * 10, f"kid{i}", f"S{i}", "active", 1),),
+            "registered",
+        )
+        for i in range(1, 13)
+    ]
+    snapshot = Snapshot(1, 1, {p.id: p for p in people})
+    writes = [
+        WrittenRecord("person", ActionKind.CREATE, f"S{i}", name=f"Kid {i}", role="student")
+        for i in range(1, 13)
+    ]
+    plan = plan_undo(UndoInput(5, writes), snapshot, {12: "they have signed in"})
+    breaches = check_undo_limits(plan, snapshot, SafetyLimits())
+    assert [b.what for b in breaches] == ["remove"]
+    dialog = approval.ApprovalDialog(breaches, plan)
+    qtbot.addWidget(dialog)
+    assert dialog.actions_table.rowCount() == 12  # 11 removals and the one suspended instead
+    assert "12 of 12" in breaches[0].limit

@@ -56,7 +56,7 @@ def check_undo_limits(plan: Plan, snapshot: Snapshot, limits: SafetyLimits) -> l
     sis_logins = sum(1 for h in snapshot.by_sis_id.values() if not h.deleted)
     kinds = [
         (
-            "suspend",
+            "remove",
             people[ActionKind.REMOVE] + people[ActionKind.SUSPEND],
             sis_logins,
             "remove or suspend {count} of {total} Canvas users with an SIS ID",
