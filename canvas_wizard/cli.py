@@ -141,6 +141,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_schedule_commands(sub)
 
+    from canvas_wizard.cli_undo import add_undo_command
+
+    add_undo_command(sub)
+
     bundle = sub.add_parser(
         "support-bundle",
         help="save a zip with versions, setups, run summaries and recent logs (no secrets)",
@@ -215,6 +219,10 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths, inp: TextIO, out: TextI
         from canvas_wizard.cli_schedule import run_schedule_command
 
         return run_schedule_command(args, paths, out)
+    if cmd == "undo":
+        from canvas_wizard.cli_undo import run_undo_command
+
+        return run_undo_command(args, paths, out)
     profile = store.get(args.name)
     if cmd == "status":
         return _status(profile, store, secrets, out, as_json=args.json)

@@ -344,6 +344,7 @@ def run_history_command(args: argparse.Namespace, paths: AppPaths, out: TextIO) 
                     "approved": r.approved,
                     "error": r.error,
                     "trigger": r.trigger.value,
+                    "undo_of": r.undo_of,
                 }
                 for r in runs
             ],
@@ -356,6 +357,8 @@ def run_history_command(args: argparse.Namespace, paths: AppPaths, out: TextIO) 
         print(f"No sync runs yet for {args.name!r}.", file=out)
     for r in runs:
         kind = "preview" if r.dry_run else "sync"
+        if r.undo_of:
+            kind += f" (undo of run {r.undo_of})"
         line = f"#{r.id}\t{r.started_at}\t{kind}\t{r.method}\t{r.status}\t{r.who}\t{r.trigger}"
         print(line, file=out)
     return 0

@@ -142,6 +142,19 @@ def main_window_shots(
         app.processEvents()
         time.sleep(0.02)
     shot("4-history")
+    history = window.history_tab
+    history.select_run(next(r.id for r in history.runs if not r.dry_run))
+    wait_until(app, history.undo_button.isEnabled)
+    history.undo_button.click()
+    dialog = window.undo_dialog
+    assert dialog is not None
+    wait_until(app, lambda: dialog.preview is not None, timeout=60)
+    for _ in range(5):
+        app.processEvents()
+    undo_path = out_dir / "main-5-undo-preview.png"
+    dialog.grab().save(str(undo_path))
+    print(undo_path)
+    dialog.close()
     window.close()
 
 

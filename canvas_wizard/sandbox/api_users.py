@@ -29,7 +29,7 @@ from canvas_wizard.sandbox.lookup import (
 )
 from canvas_wizard.sandbox.paging import paginate
 from canvas_wizard.sandbox.server import Ctx, Route, route
-from canvas_wizard.sandbox.state import Login, User, sortable_from
+from canvas_wizard.sandbox.state import Login, SandboxState, User, sortable_from
 from canvas_wizard.sandbox.views import model_error, user_json
 
 MIN_SEARCH_TERM = 3
@@ -98,7 +98,12 @@ def show_user(ctx: Ctx) -> Response:
     user = find_user(ctx, ctx.args["user_id"])
     _may_read(ctx, user)
     includes = {"email", "locale", "effective_locale"}
-    return Response.json(user_json(ctx.state, user, ctx.user_id, DOMAIN_ROOT_ACCOUNT_ID, includes))
+    data = user_json(ctx.state, user, ctx.user_id, DOMAIN_ROOT_ACCOUNT_ID, includes)
+    if "last_login" in _includes(ctx):
+        # users_controller.rb api_show: the latest current_login_at of the user's logins.
+        seen = [lg.current_login_at for lg in ctx.state.logins_of(user.id) if lg.current_login_at]
+        data["last_login"] = max(seen) if seen else None
+    return Response.json(data)
 
 
 def show_profile(ctx: Ctx) -> Response:
@@ -303,15 +308,69 @@ def update_user(ctx: Ctx) -> Response:
 
 
 def remove_user(ctx: Ctx) -> Response:
-    """DELETE /api/v1/accounts/:id/users/:user_id: every login of the user is deleted."""
+    """DELETE /api/v1/accounts/:id/users/:user_id: remove the user from a root account.
+
+    As accounts_controller.rb ``remove_user`` and User#remove_from_root_account do:
+    404 unless the account is a root account the user belongs to; the user's logins
+    there are soft-deleted (keeping their SIS IDs), that root's enrolments deleted,
+    and every observer link of the user removed. The user record stays. Needs
+    manage_user_logins, and manage_sis for a login that carries an SIS ID.
+    """
     state = ctx.state
     account = find_account(ctx, ctx.args["account_id"])
-    require(ctx, state.root_of(account.id), "manage_user_logins")
+    if not state.is_root(account.id):
+        raise not_found()
     user = find_user(ctx, ctx.args["user_id"])
+    logins = [lg for lg in state.logins_of(user.id) if lg.account_id == account.id]
+    if not logins:
+        raise not_found()
+    require(ctx, account.id, "manage_user_logins")
+    if any(lg.sis_user_id for lg in logins):
+        require(ctx, account.id, "manage_sis")
     with state.lock:
-        for login in state.logins_of(user.id):
+        for login in logins:
             login.workflow_state = "deleted"
+        for enrollment in state.enrollments.values():
+            if enrollment.user_id == user.id and enrollment.root_account_id == account.id:
+                enrollment.workflow_state = "deleted"
+        for link in state.observer_links.values():
+            if user.id in (link.observer_id, link.student_id):
+                link.workflow_state = "deleted"
+                _drop_linked_enrollments(state, link.observer_id, link.student_id)
     return Response.json(user_json(state, user, ctx.user_id, account.id))
+
+
+def _drop_linked_enrollments(state: SandboxState, observer_id: int, student_id: int) -> None:
+    for enrollment in state.enrollments.values():
+        if enrollment.user_id == observer_id and enrollment.associated_user_id == student_id:
+            enrollment.workflow_state = "deleted"
+
+
+def list_enrollments(ctx: Ctx) -> Response:
+    """GET /api/v1/users/:id/enrollments, filtered by ``state[]`` (default active, invited)."""
+    user = find_user(ctx, ctx.args["user_id"])
+    _may_read(ctx, user)
+    states = set(ctx.request.params("state[]")) or {"active", "invited"}
+    types = set(ctx.request.params("type[]"))
+    found = [
+        e
+        for e in sorted(ctx.state.enrollments.values(), key=lambda e: e.id)
+        if e.user_id == user.id and e.workflow_state in states and (not types or e.type in types)
+    ]
+    chunk, link = paginate(found, ctx.request, ctx.base_url, with_last=True)
+    body = [
+        {
+            "id": e.id,
+            "user_id": e.user_id,
+            "course_id": e.course_id,
+            "root_account_id": e.root_account_id,
+            "type": e.type,
+            "enrollment_state": e.workflow_state,
+            "associated_user_id": e.associated_user_id,
+        }
+        for e in chunk
+    ]
+    return Response.json(body, headers=[("Link", link)])
 
 
 ROUTES: list[Route] = [
@@ -321,4 +380,5 @@ ROUTES: list[Route] = [
     route("GET", "/api/v1/users/:user_id", show_user),
     route("PUT", "/api/v1/users/:user_id", update_user),
     route("GET", "/api/v1/users/:user_id/profile", show_profile),
+    route("GET", "/api/v1/users/:user_id/enrollments", list_enrollments),
 ]

@@ -127,8 +127,25 @@ class Login:
     #: pseudonym.sis_communication_channel): a later import edits it in place.
     sis_channel_id: int | None = None
     created_at: str = field(default_factory=now_iso)
+    #: When the person last signed in with this login (Canvas's current_login_at).
+    current_login_at: str | None = None
+
     #: The sign-in provider the login belongs to; None: none (any provider may find it).
     authentication_provider_id: int | None = None
+
+
+@dataclass
+class Enrollment:
+    """A course enrolment; an observer's ones made through a link name the student."""
+
+    id: int
+    user_id: int
+    course_id: int
+    root_account_id: int
+    type: str = "StudentEnrollment"
+    associated_user_id: int | None = None
+    #: active, invited, completed, inactive or deleted.
+    workflow_state: str = "active"
 
 
 @dataclass

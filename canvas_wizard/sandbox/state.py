@@ -21,6 +21,7 @@ from canvas_wizard.sandbox.models import (
     AuthProvider,
     CommunicationChannel,
     DeveloperKey,
+    Enrollment,
     Login,
     ObserverLink,
     PendingConsent,
@@ -71,6 +72,7 @@ class SandboxState:
         self.channels: dict[int, CommunicationChannel] = {}
         self.admins: list[AdminRole] = []
         self.observer_links: dict[int, ObserverLink] = {}
+        self.enrollments: dict[int, Enrollment] = {}
         self.developer_keys: dict[str, DeveloperKey] = {}
         self.tokens: dict[int, AccessToken] = {}
         self.codes: dict[str, AuthorizationCode] = {}
@@ -342,6 +344,36 @@ class SandboxState:
             if sis_batch_id is not None:
                 link.sis_batch_id = sis_batch_id
             return link
+
+    # -- enrolments and sign-ins --------------------------------------------
+
+    def enroll(
+        self,
+        user_id: int,
+        course_id: int,
+        *,
+        type: str = "StudentEnrollment",
+        associated_user_id: int | None = None,
+    ) -> Enrollment:
+        """Enrol a user in a course (the sandbox has no courses: the id is enough)."""
+        with self.lock:
+            enrollment = Enrollment(
+                id=self.next_id("enrollment"),
+                user_id=user_id,
+                course_id=course_id,
+                root_account_id=1,
+                type=type,
+                associated_user_id=associated_user_id,
+            )
+            self.enrollments[enrollment.id] = enrollment
+            return enrollment
+
+    def record_sign_in(self, user_id: int, when: str | None = None) -> None:
+        """The person signed in with their login (sets current_login_at)."""
+        with self.lock:
+            login = self.primary_login(user_id)
+            if login is not None:
+                login.current_login_at = when or now_iso()
 
     # -- tokens -----------------------------------------------------------
 

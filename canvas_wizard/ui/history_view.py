@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -99,8 +99,23 @@ def run_details(run: RunSummary) -> str:
     return " ".join(lines)
 
 
+def undoable(run: RunSummary | None) -> bool:
+    """A run that may have written to Canvas and has ended."""
+    return (
+        run is not None
+        and not run.dry_run
+        and run.status not in (RunStatus.RUNNING, RunStatus.HELD, RunStatus.INPUT_ERROR)
+    )
+
+
 class HistoryView(QWidget):
-    """The run history: a table of runs, and the chosen run's results below it."""
+    """The run history: a table of runs, and the chosen run's results below it.
+
+    Signals:
+        undoRequested(object): "Undo this run…" was clicked for this :class:`RunSummary`.
+    """
+
+    undoRequested = Signal(object)
 
     def __init__(
         self,
@@ -124,8 +139,12 @@ class HistoryView(QWidget):
         self.export_button = QPushButton("Export report…")
         self.export_button.setAccessibleName("Export the chosen run's report as CSV")
         self.export_button.setEnabled(False)
+        self.undo_button = QPushButton("Undo this run…")
+        self.undo_button.setAccessibleName("Preview undoing the chosen run, then undo it")
+        self.undo_button.setEnabled(False)
         bar.addWidget(self.refresh_button)
         bar.addStretch(1)
+        bar.addWidget(self.undo_button)
         bar.addWidget(self.export_button)
         layout.addLayout(bar)
 
@@ -159,6 +178,7 @@ class HistoryView(QWidget):
 
         self.refresh_button.clicked.connect(self.refresh)
         self.export_button.clicked.connect(self._on_export)
+        self.undo_button.clicked.connect(self._on_undo)
         self.table.itemSelectionChanged.connect(self._on_selected)
 
     # -- runs ------------------------------------------------------------------------
@@ -189,7 +209,8 @@ class HistoryView(QWidget):
             cells = (
                 local_time(run.started_at),
                 ("Preview" if run.dry_run else "Sync")
-                + (" (scheduled)" if run.trigger is RunTrigger.SCHEDULED else ""),
+                + (" (scheduled)" if run.trigger is RunTrigger.SCHEDULED else "")
+                + (f" (undo of run {run.undo_of})" if run.undo_of else ""),
                 METHOD_TEXT.get(run.method, str(run.method)),
                 STATUS_TEXT.get(run.status, str(run.status)),
                 run.who or "–",
@@ -243,6 +264,7 @@ class HistoryView(QWidget):
         self.shown_run = run
         self.results.set_outcomes([])
         self.export_button.setEnabled(False)
+        self.undo_button.setEnabled(undoable(run))
         if run is None:
             return
         self.details.setText(run_details(run) + " Reading its records…")
@@ -264,6 +286,10 @@ class HistoryView(QWidget):
         error.__traceback__ = None
         if serial == self._outcomes_request:
             self.details.setText(describe_error(error))
+
+    def _on_undo(self) -> None:
+        if undoable(self.shown_run):
+            self.undoRequested.emit(self.shown_run)
 
     def _on_export(self) -> None:
         run = self.shown_run

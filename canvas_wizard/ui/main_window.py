@@ -55,6 +55,7 @@ from canvas_wizard.ui.sync.progress_view import ProgressView
 from canvas_wizard.ui.sync.source_panel import SourcePanel
 from canvas_wizard.ui.sync.worker import SyncWorker
 from canvas_wizard.ui.tasks import run_in_background
+from canvas_wizard.ui.undo_view import UndoDialog
 from canvas_wizard.ui.widgets import StatusLine, describe_error, plain_label
 
 
@@ -425,6 +426,8 @@ class MainWindow(QMainWindow):
             lambda: self.tabs.setCurrentWidget(self.sync_tab),
             secrets,
         )
+        self.history_tab.undoRequested.connect(self._on_undo_requested)
+        self.undo_dialog: UndoDialog | None = None
         self.history_tab.refresh()
         run_in_background(
             self, lambda: self.sync.history(limit=50), self._show_last_run, lambda e: None
@@ -455,6 +458,15 @@ class MainWindow(QMainWindow):
     def _on_about(self) -> None:
         AboutDialog(self.store.paths, self.secrets, self).open()
 
+    def _on_undo_requested(self, run: RunSummary) -> None:
+        if self.undo_dialog is not None:
+            self.undo_dialog.close()
+        dialog = UndoDialog(self.sync, run, self)
+        dialog.runFinished.connect(self._on_run_finished)
+        self.undo_dialog = dialog
+        dialog.open()
+        dialog.start_preview()
+
     def _on_run_finished(self, _outcome: SyncOutcome) -> None:
         self.history_tab.refresh()
         run_in_background(
@@ -480,5 +492,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         self.sync_tab.cancel()
+        if self.undo_dialog is not None:
+            self.undo_dialog.cancel()
         self.sync.close()
         super().closeEvent(event)

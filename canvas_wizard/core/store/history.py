@@ -34,7 +34,7 @@ from canvas_wizard.core.sync.model import ActionKind
 from canvas_wizard.core.sync.outcome import OutcomeStatus, RecordOutcome
 
 #: PRAGMA user_version of the newest schema this code writes.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 #: Rows per executemany call: bounded memory for a 250,000-record run.
 _BATCH = 1000
 _BUSY_TIMEOUT_MS = 10_000
@@ -90,6 +90,7 @@ class RunSummary:
     breaches: tuple[str, ...] = ()
     options: dict[str, Any] | None = None
     trigger: RunTrigger = RunTrigger.MANUAL
+    undo_of: int | None = None  # this run undid that run
 
 
 _RUNS_TABLE = """
@@ -145,6 +146,29 @@ def _runs_table(table: str) -> str:
         methods=", ".join(f"'{m.value}'" for m in RunMethod),
         triggers=", ".join(f"'{t.value}'" for t in RunTrigger),
     )
+
+
+# v3, for undo: what each run set out to write (before-states included), and which
+# run an undo undid.
+_SCHEMA_UNDO = """
+CREATE TABLE run_writes (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    record TEXT NOT NULL,
+    action TEXT NOT NULL,
+    key TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX run_writes_by_run ON run_writes (run_id, id);
+CREATE INDEX run_writes_by_key ON run_writes (key, run_id);
+ALTER TABLE runs ADD COLUMN undo_of INTEGER
+"""
+
+
+def _migrate_undo(conn: sqlite3.Connection) -> None:
+    for statement in _SCHEMA_UNDO.split(";"):
+        if statement.strip():
+            conn.execute(statement)
 
 
 def _now() -> str:
@@ -292,7 +316,9 @@ class HistoryStore:
                 for statement in _INDEXES.split(";"):
                     if statement.strip() and "ON runs " in statement:
                         conn.execute(statement)
-            # Later versions: `if version < 3: ...`, each step inside this one transaction.
+            if version < 3:
+                _migrate_undo(conn)
+            # Later versions: `if version < 4: ...`, each step inside this one transaction.
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @contextmanager
@@ -554,4 +580,5 @@ def _summary(row: sqlite3.Row) -> RunSummary:
         breaches=tuple(json.loads(row["breaches"])),
         options=json.loads(row["options"]),
         trigger=RunTrigger(row["trigger"]),
+        undo_of=row["undo_of"],
     )

@@ -21,6 +21,7 @@ Statuses of a :class:`SyncResult`:
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -106,8 +107,12 @@ class SyncRun:
         verify: bool = True,
         progress: ProgressCallback | None = None,
         cancel: CancelToken | None = None,
+        before_apply: Callable[[Plan, Snapshot], None] | None = None,
     ) -> None:
         self.roster_input = roster
+        #: Called with the plan just before the first write (the history records
+        #: what the run is about to write, so it can be undone even if killed).
+        self.before_apply = before_apply
         self.client = client
         self.account_id = account_id
         self.root_account_id = root_account_id
@@ -214,6 +219,8 @@ class SyncRun:
             return self._end(OK, f"{text}.", **done)
 
         # 4. apply
+        if self.before_apply is not None:
+            self.before_apply(plan, snapshot)
         self.progress(Progress(Phase.APPLY, 0, plan.writes(), "Writing to Canvas"))
         try:
             outcomes = self.applier.apply(

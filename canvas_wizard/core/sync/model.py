@@ -195,13 +195,23 @@ class ActionKind(StrEnum):
     LINK = "link"
     UNLINK = "unlink"
     SUSPEND = "suspend"
+    #: Undo of a create: the user's logins in the root account are deleted
+    #: (DELETE /api/v1/accounts/:id/users/:id); only undo plans this.
+    REMOVE = "remove"
     CONFLICT = "conflict"
     SKIP = "skip"
 
 
 #: Kinds that write to Canvas.
 WRITE_KINDS = frozenset(
-    {ActionKind.CREATE, ActionKind.UPDATE, ActionKind.SUSPEND, ActionKind.LINK, ActionKind.UNLINK}
+    {
+        ActionKind.CREATE,
+        ActionKind.UPDATE,
+        ActionKind.SUSPEND,
+        ActionKind.LINK,
+        ActionKind.UNLINK,
+        ActionKind.REMOVE,
+    }
 )
 
 

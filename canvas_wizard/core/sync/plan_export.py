@@ -60,6 +60,7 @@ def describe_totals(plan: Plan) -> str:
         (people[ActionKind.CREATE], "{} to create"),
         (people[ActionKind.UPDATE], "{} to update"),
         (people[ActionKind.SUSPEND], "{} to suspend"),
+        (people[ActionKind.REMOVE], "{} to remove from the account"),
         (
             links[ActionKind.LINK],
             "{} link to add" if links[ActionKind.LINK] == 1 else "{} links to add",

@@ -59,6 +59,7 @@ _COUNT_WORDS = {
     ActionKind.SUSPEND: "suspended",
     ActionKind.LINK: "linked",
     ActionKind.UNLINK: "unlinked",
+    ActionKind.REMOVE: "removed",
 }
 
 
@@ -237,6 +238,8 @@ class _Run:
             outcome = self._create(action)
         elif action.kind is ActionKind.UPDATE:
             outcome = self._update(action)
+        elif action.kind is ActionKind.REMOVE:
+            outcome = self._remove(action)
         else:
             outcome = self._suspend(action)
         if outcome.status is OutcomeStatus.DONE and outcome.canvas_id is not None:
@@ -403,6 +406,17 @@ class _Run:
     def _suspend(self, action: PersonAction) -> RecordOutcome:
         self._edit_login(action, {"workflow_state": "suspended"})
         return self._outcome(action, OutcomeStatus.DONE, action.reason or "Suspended.")
+
+    def _remove(self, action: PersonAction) -> RecordOutcome:
+        # Only undo plans this. Canvas's remove_user (accounts_controller.rb) works on a root
+        # account only: it soft-deletes the user's logins there (their SIS IDs stay), drops
+        # that root's enrolments and the user's observer links; the user record stays.
+        path = f"/api/v1/accounts/{self.applier.root_account_id}/users/{action.canvas_id}"
+        try:
+            self.client.delete(path)
+        except CanvasNotFound:
+            return self._outcome(action, OutcomeStatus.DONE, "Already removed in Canvas.")
+        return self._outcome(action, OutcomeStatus.DONE, action.reason or "Removed.")
 
     # -- links --------------------------------------------------------------------------
 

@@ -28,13 +28,15 @@ from canvas_wizard.core.schedule.pause import Pause, PauseStore
 from canvas_wizard.core.settings import load_settings_or_defaults
 from canvas_wizard.core.store import Profile, SecretStore
 from canvas_wizard.core.store.history import HistoryStore, RunStatus, RunSummary
+from canvas_wizard.core.store.history_writes import add_written_records
 from canvas_wizard.core.store.lock import ProfileLock
 from canvas_wizard.core.sync.engine import SyncResult, SyncRun
 from canvas_wizard.core.sync.match import MatchReport, match_report
-from canvas_wizard.core.sync.model import SyncOptions
+from canvas_wizard.core.sync.model import Plan, Snapshot, SyncOptions
 from canvas_wizard.core.sync.outcome import CancelToken, ProgressCallback, RecordOutcome
 from canvas_wizard.core.sync.report import SyncReport, status_words
 from canvas_wizard.core.sync.sis_apply import SisImportApplier
+from canvas_wizard.core.undo.records import records_from_plan
 
 log = logging.getLogger(__name__)
 
@@ -229,6 +231,7 @@ class ProfileSync:
                 trigger=request.trigger,
             )
             self._recorded = True
+            run.before_apply = record_writes(history, run_id)
             try:
                 result = run.run()
             except BaseException as exc:
@@ -349,6 +352,16 @@ class ProfileSync:
 
     def close(self) -> None:
         self._http.close()
+
+
+def record_writes(history: HistoryStore, run_id: int) -> Callable[[Plan, Snapshot], None]:
+    """A ``before_apply`` hook: the run's writes and their before-states go to the history."""
+
+    def record(plan: Plan, snapshot: Snapshot) -> None:
+        names = {p.id: p.name for p in snapshot.people.values()}
+        add_written_records(history, run_id, records_from_plan(plan, names))
+
+    return record
 
 
 def _options_summary(request: SyncRequest) -> dict[str, Any]:

@@ -42,13 +42,22 @@ _KINDS = {
     "unlink": (ActionKind.UNLINK, "Parent links removed"),
     "suspend": (ActionKind.SUSPEND, "Canvas users suspended"),
     "change": (ActionKind.UPDATE, "Existing users changed"),
+    # An undo's limit on people it takes out of use: removed, or suspended instead.
+    "remove": (ActionKind.REMOVE, "Canvas users removed or suspended"),
 }
-_VERBS = {ActionKind.UNLINK: "Unlink", ActionKind.SUSPEND: "Suspend", ActionKind.UPDATE: "Change"}
+_VERBS = {
+    ActionKind.UNLINK: "Unlink",
+    ActionKind.SUSPEND: "Suspend",
+    ActionKind.UPDATE: "Change",
+    ActionKind.REMOVE: "Remove",
+}
 
 
 def held_rows(breaches: Sequence[LimitBreach], plan: Plan) -> list[PlanRow]:
     """The plan's actions of every kind that crossed a limit, in plan order."""
     kinds = {_KINDS[b.what][0] for b in breaches if b.what in _KINDS}
+    if ActionKind.REMOVE in kinds:
+        kinds.add(ActionKind.SUSPEND)
     return [row for row in plan_rows(plan) if row.kind in kinds]
 
 

@@ -60,6 +60,7 @@ ACTION_LABELS = {
     ActionKind.LINK: "Link",
     ActionKind.UNLINK: "Unlink",
     ActionKind.SUSPEND: "Suspend",
+    ActionKind.REMOVE: "Remove",
     ActionKind.CONFLICT: "Conflict",
     ActionKind.SKIP: "Skip",
 }
@@ -357,6 +358,8 @@ class PlanView(QWidget):
             changes = sum(n for kind, n in totals.items() if kind in WRITE_KINDS)
             self.action_filter.addItem(f"Changes only ({changes})", CHANGES_ONLY)
             for kind, label in ACTION_LABELS.items():
+                if kind is ActionKind.REMOVE and not totals[kind]:
+                    continue  # only an undo removes people: a sync's filter stays as it was
                 self.action_filter.addItem(f"{label} ({totals[kind]})", kind)
             # Keep the admin's filter across previews: they are usually checking one thing.
             self.action_filter.setCurrentIndex(max(0, self.action_filter.findData(chosen)))

@@ -69,6 +69,7 @@ _DONE_WORDS = {
     ActionKind.LINK: "linked",
     ActionKind.UNLINK: "unlinked",
     ActionKind.SUSPEND: "suspended",
+    ActionKind.REMOVE: "removed",
     ActionKind.UNCHANGED: "unchanged",
 }
 _STATUS_WORDS = {
@@ -99,6 +100,7 @@ COUNT_ORDER = (
     "linked",
     "unlinked",
     "suspended",
+    "removed",
     "done",
     "to write",
     "failed",
@@ -114,6 +116,7 @@ PREVIEW_WORDS = {
     "linked": "to link",
     "unlinked": "to unlink",
     "suspended": "to suspend",
+    "removed": "to remove",
 }
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from canvas_wizard.core.store.history import HistoryStore, RunStatus, RunTrigger
+from canvas_wizard.core.store.history import SCHEMA_VERSION, HistoryStore, RunStatus, RunTrigger
 from canvas_wizard.core.sync.model import ActionKind
 from canvas_wizard.core.sync.outcome import OutcomeStatus, RecordOutcome
 
@@ -92,7 +92,7 @@ def test_a_version_1_history_keeps_its_runs_and_records_and_takes_paused_runs(
         assert run_id == 2
     conn = sqlite3.connect(path)
     try:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
         indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
