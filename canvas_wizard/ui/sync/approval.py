@@ -1,6 +1,6 @@
 """Approving one held run: what limit it crossed, by how much, and exactly what it would do.
 
-A run that would unlink, suspend or change more than the safety limits allow
+A run that would unlink, suspend, change or create more than the safety limits allow
 stops before writing anything. The admin sees the limit's sentence, the numbers,
 and the first actions of each kind that crossed a limit, and either approves
 this one run or does not sync. "Don't sync" is the default button: pressing
@@ -42,8 +42,14 @@ _KINDS = {
     "unlink": (ActionKind.UNLINK, "Parent links removed"),
     "suspend": (ActionKind.SUSPEND, "Canvas users suspended"),
     "change": (ActionKind.UPDATE, "Existing users changed"),
+    "create": (ActionKind.CREATE, "New users created"),
 }
-_VERBS = {ActionKind.UNLINK: "Unlink", ActionKind.SUSPEND: "Suspend", ActionKind.UPDATE: "Change"}
+_VERBS = {
+    ActionKind.UNLINK: "Unlink",
+    ActionKind.SUSPEND: "Suspend",
+    ActionKind.UPDATE: "Change",
+    ActionKind.CREATE: "Create",
+}
 
 
 def held_rows(breaches: Sequence[LimitBreach], plan: Plan) -> list[PlanRow]:
