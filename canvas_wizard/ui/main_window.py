@@ -43,7 +43,7 @@ from canvas_wizard.core.sync.service import (
 from canvas_wizard.ui.about import AboutDialog, open_folder
 from canvas_wizard.ui.history_view import HistoryView
 from canvas_wizard.ui.settings_dialog import SettingsDialog
-from canvas_wizard.ui.sync import approval
+from canvas_wizard.ui.sync import approval, confirm
 from canvas_wizard.ui.sync.plan_table import PlanView
 from canvas_wizard.ui.sync.progress_view import ProgressView
 from canvas_wizard.ui.sync.source_panel import SourcePanel
@@ -115,6 +115,14 @@ class SyncTab(QWidget):
         self.worker: SyncWorker | None = None
         self.last_preview: SyncOutcome | None = None
         self._last_request: SyncRequest | None = None
+        self._preview_key: tuple[object, ...] | None = None  # what last_preview is a preview of
+        self._roster_generation = 0  # a preview of an older roster is not shown
+        self._run_generation = 0
+        self._confirm_after_preview = False
+        # Enter never starts a sync: only a click or Space on the button does.
+        self._enter_guard = confirm.EnterNeverClicks(self)
+        for button in (self.sync_button, self.progress.retry_button):
+            button.installEventFilter(self._enter_guard)
         self.preview_button.clicked.connect(self.preview)
         self.sync_button.clicked.connect(lambda: self.start_sync())
         self.progress.retryRequested.connect(self._on_retry)
@@ -142,8 +150,22 @@ class SyncTab(QWidget):
         if request is not None:
             self._start(request)
 
+    def current_preview(self) -> SyncOutcome | None:
+        """The last preview, if it is a preview of the file and options chosen now."""
+        request = self._request(dry_run=True)
+        if self.last_preview is None or request is None:
+            return None
+        return self.last_preview if confirm.preview_key(request) == self._preview_key else None
+
     def start_sync(self, approve: bool | str = False) -> None:
-        preview = self.last_preview
+        preview = self.current_preview()
+        if preview is None and not approve:
+            # Never write what nobody has looked at: preview first, then ask with its totals.
+            request = self._request(dry_run=True)
+            if request is not None and not (self.worker is not None and self.worker.running):
+                self._confirm_after_preview = True
+                self._start(request)
+            return
         if not approve and preview is not None and preview.result.breaches:
             plan = preview.result.plan
             if plan is None or not approval.ask_approval(self, preview.result.breaches, plan):
@@ -158,6 +180,9 @@ class SyncTab(QWidget):
         if self.worker is not None and self.worker.running:
             return
         self._last_request = request
+        self._run_generation = self._roster_generation
+        if request.dry_run:
+            self._preview_key = confirm.preview_key(request)
         self.status.show_status(
             "busy", "Previewing: reading Canvas…" if request.dry_run else "Syncing…"
         )
@@ -181,6 +206,10 @@ class SyncTab(QWidget):
         request = self._last_request
         self._update_buttons()
         if request is not None and request.dry_run:
+            then_confirm, self._confirm_after_preview = self._confirm_after_preview, False
+            if self._run_generation != self._roster_generation:
+                self.runFinished.emit(outcome)  # recorded in the history, but not current
+                return
             self.last_preview = outcome
             self.source.show_match(outcome.match)
             self.plan_view.set_plan(result.plan)
@@ -191,6 +220,8 @@ class SyncTab(QWidget):
                 kind = "info"
                 text += " Sync now will ask you to approve this run first."
             self.status.show_status(kind, text)
+            if then_confirm and result.plan is not None and result.status != "input_error":
+                self._confirm(outcome)
         else:
             # The progress view follows this worker and shows the outcome itself.
             self.stack.setCurrentWidget(self.progress)
@@ -205,7 +236,26 @@ class SyncTab(QWidget):
             self.last_preview = None
         self.runFinished.emit(outcome)
 
+    def _confirm(self, preview: SyncOutcome) -> None:
+        plan = preview.result.plan
+        assert plan is not None
+        if preview.result.breaches:  # the approval dialog asks, with every number
+            if approval.ask_approval(self, preview.result.breaches, plan):
+                self.start_sync(approve=plan.fingerprint())
+            else:
+                self.status.show_status("info", "Not synced: the safety limits were not approved.")
+            return
+        account = self.sync.profile.account
+        where = account.name if account is not None else self.sync.profile.canvas_url
+        if confirm.ask_confirm_sync(self, confirm.confirmation_text(plan, preview.match, where)):
+            self.start_sync()
+        else:
+            self.status.show_status(
+                "info", "Not synced. The preview below shows what would change."
+            )
+
     def _on_failed(self, error: Exception) -> None:
+        self._confirm_after_preview = False
         self._update_buttons()
         if isinstance(error, AuthorizationNeeded):
             self.status.show_status(
@@ -219,9 +269,19 @@ class SyncTab(QWidget):
         self.start_sync()
 
     def _on_roster_changed(self, _roster: object) -> None:
+        # At once, also while the new file is read or when it cannot be: the old
+        # preview's words and totals describe another file.
+        self._roster_generation += 1
         self.last_preview = None
+        self._preview_key = None
         self.plan_view.set_plan(None)
-        self.stack.setCurrentWidget(self.empty)
+        if not (
+            self.worker is not None
+            and self.worker.running
+            and self.stack.currentWidget() is self.progress
+        ):
+            self.stack.setCurrentWidget(self.empty)
+            self.status.clear()
         self._update_buttons()
 
     def _update_buttons(self) -> None:
