@@ -53,9 +53,11 @@ from canvas_wizard.ui.widgets import StatusLine, describe_error, plain_label
 
 
 class SyncTab(QWidget):
-    """Signals: runFinished(object) — a SyncOutcome, preview or real."""
+    """Signals: runFinished(object) — a SyncOutcome, preview or real;
+    runEnded() — no run is going any more (finished, failed or cancelled)."""
 
     runFinished = Signal(object)
+    runEnded = Signal()
 
     def __init__(self, sync: ProfileSync, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -197,8 +199,13 @@ class SyncTab(QWidget):
         self._update_buttons()
 
     def cancel(self) -> None:
+        self._confirm_after_preview = False
         if self.worker is not None:
             self.worker.cancel()
+
+    def running(self) -> SyncRequest | None:
+        """The request of the run going now, if any."""
+        return self._last_request if self.worker is not None and self.worker.running else None
 
     # -- results --------------------------------------------------------------------
     def _on_finished(self, outcome: SyncOutcome) -> None:
@@ -209,6 +216,7 @@ class SyncTab(QWidget):
             then_confirm, self._confirm_after_preview = self._confirm_after_preview, False
             if self._run_generation != self._roster_generation:
                 self.runFinished.emit(outcome)  # recorded in the history, but not current
+                self.runEnded.emit()
                 return
             self.last_preview = outcome
             self.source.show_match(outcome.match)
@@ -235,6 +243,8 @@ class SyncTab(QWidget):
                 self.status.show_status(kind, result.message)
             self.last_preview = None
         self.runFinished.emit(outcome)
+        if not (self.worker is not None and self.worker.running):
+            self.runEnded.emit()
 
     def _confirm(self, preview: SyncOutcome) -> None:
         plan = preview.result.plan
@@ -264,6 +274,7 @@ class SyncTab(QWidget):
             )
         else:
             self.status.show_status("error", describe_error(error))
+        self.runEnded.emit()
 
     def _on_retry(self) -> None:
         self.start_sync()
@@ -417,6 +428,7 @@ class MainWindow(QMainWindow):
         self.resize(1000, 720)
         self._build_menus()
         self.sync_tab.runFinished.connect(self._on_run_finished)
+        self._close_when_stopped = False
         self.history_tab.refresh()
         run_in_background(
             self, lambda: self.sync.history(limit=50), self._show_last_run, lambda e: None
@@ -464,6 +476,21 @@ class MainWindow(QMainWindow):
         )
 
     def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
-        self.sync_tab.cancel()
+        # Never close under a running sync: the interpreter would shut down beneath its
+        # threads and the history would lose what was written (issue 15).
+        request = self.sync_tab.running()
+        if request is not None:
+            event.ignore()
+            if self._close_when_stopped:
+                return  # already stopping; closes when the run has ended
+            if not request.dry_run and not confirm.ask_stop_sync(self):
+                return  # keep it running
+            self._close_when_stopped = True
+            self.sync_tab.runEnded.connect(self.close)
+            self.sync_tab.cancel()
+            self.sync_tab.status.show_status(
+                "busy", "Stopping after the records in flight; the app closes when they are done…"
+            )
+            return
         self.sync.close()
         super().closeEvent(event)

@@ -214,3 +214,71 @@ def test_enter_on_the_sync_tab_never_starts_a_sync(qtbot, tab, tmp_path, key):
     QTest.keyClick(tab.sync_button, key)
     qtbot.wait(200)
     assert tab.worker is None, "Enter started a run"
+
+
+# -- closing the window during a sync ------------------------------------------------------
+
+
+def _writing(qtbot, tab, connected, tmp_path) -> None:
+    """A real sync of 40 new people, slowed down so the window can be closed mid-way."""
+    connected.sandbox.latency = 0.05
+    _choose(qtbot, tab, other_school_file(tmp_path / "new.csv", people=40))
+    tab.start_sync(approve=True)
+    qtbot.waitUntil(
+        lambda: connected.sandbox.state.user_by_sis_id("X0003") is not None, timeout=WAIT
+    )
+
+
+def _in_canvas(connected, people: int = 40) -> set[str]:
+    state = connected.sandbox.state
+    return {f"X{i:04d}" for i in range(people) if state.user_by_sis_id(f"X{i:04d}") is not None}
+
+
+def test_closing_during_a_sync_asks_then_stops_records_and_closes(
+    qtbot, tab, connected, monkeypatch, tmp_path
+):
+    asked: list[str] = []
+    monkeypatch.setattr(confirm, "ask_stop_sync", lambda _p: asked.append("stop?") or True)
+    win = tab.window()
+    _writing(qtbot, tab, connected, tmp_path)
+
+    win.close()
+    assert asked == ["stop?"]
+    assert win.isVisible(), "the window waits for the records in flight"
+    assert tab.status.text().startswith("Stopping after the records in flight")
+    qtbot.waitUntil(lambda: not win.isVisible(), timeout=WAIT)
+
+    (run,) = tab.sync.history()
+    assert run.status == "cancelled"
+    written = _in_canvas(connected)
+    assert 4 <= len(written) < 40, "stopped mid-way"
+    done = {o.key for o in tab.sync.outcomes(run.id) if o.status.value == "done"}
+    assert done == written, "the history records exactly what Canvas holds"
+    assert run.counts["done"] == len(written)
+
+
+def test_closing_during_a_sync_can_keep_it_running(qtbot, tab, connected, monkeypatch, tmp_path):
+    monkeypatch.setattr(confirm, "ask_stop_sync", lambda _p: False)
+    win = tab.window()
+    _writing(qtbot, tab, connected, tmp_path)
+    win.close()
+    assert win.isVisible()
+    qtbot.waitUntil(lambda: tab.running() is None, timeout=WAIT)
+    assert win.isVisible() and len(_in_canvas(connected)) == 40
+    assert tab.sync.history()[0].status == "ok"
+
+
+def test_the_quit_question_defaults_to_keep_running(qtbot):
+    seen: list[str] = []
+
+    def press_enter() -> None:
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox)
+        seen.append(box.text())
+        QTest.keyClick(box, Qt.Key.Key_Return)
+
+    QTimer.singleShot(0, press_enter)
+    assert confirm.ask_stop_sync(None) is False
+    assert seen == [
+        "A sync is writing to Canvas. Stop it after the records in flight, or keep it running?"
+    ]

@@ -125,3 +125,30 @@ class EnterNeverClicks(QObject):
             event.accept()
             return True
         return False
+
+
+STOP_QUESTION = (
+    "A sync is writing to Canvas. Stop it after the records in flight, or keep it running?"
+)
+
+
+def ask_stop_sync(parent: QWidget) -> bool:
+    """Closing during a sync: True to stop it (then close), False to keep it running."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setWindowTitle(f"Close while syncing? — {APP_TITLE}")
+    box.setText(STOP_QUESTION)
+    box.setInformativeText(
+        "Stopping lets the requests already sent finish, records every change written in "
+        "the History, and then closes the app. Run the sync again later to finish the rest."
+    )
+    stop = box.addButton("Stop after the records in flight", QMessageBox.ButtonRole.AcceptRole)
+    keep = box.addButton("Keep it running", QMessageBox.ButtonRole.RejectRole)
+    stop.setAutoDefault(False)
+    box.setDefaultButton(keep)
+    box.setEscapeButton(keep)
+    try:
+        box.exec()
+        return box.clickedButton() is stop
+    finally:
+        box.deleteLater()
