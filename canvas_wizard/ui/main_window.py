@@ -15,11 +15,13 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QStackedWidget,
     QTabWidget,
@@ -51,6 +53,11 @@ from canvas_wizard.ui.sync.worker import SyncWorker
 from canvas_wizard.ui.tasks import run_in_background
 from canvas_wizard.ui.widgets import StatusLine, describe_error, plain_label
 
+#: At most this share of the Sync tab's height goes to the roster above the preview or
+#: the progress (1366×768: ≥ 10 preview rows; ≥ 8 result rows with the progress).
+PREVIEW_TOP_SHARE = 0.45
+PROGRESS_TOP_SHARE = 0.26
+
 
 class SyncTab(QWidget):
     """Signals: runFinished(object) — a SyncOutcome, preview or real;
@@ -70,7 +77,13 @@ class SyncTab(QWidget):
         layout = QVBoxLayout(top)
         layout.setContentsMargins(0, 0, 0, 0)
         self.source = SourcePanel()
-        layout.addWidget(self.source)
+        # The roster's details scroll on their own, so on a 1366×768 laptop the preview
+        # or the progress keep their room and Preview / Sync now stay in sight.
+        self.source_scroll = QScrollArea()
+        self.source_scroll.setWidget(self.source)
+        self.source_scroll.setWidgetResizable(True)
+        self.source_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        layout.addWidget(self.source_scroll, 1)
 
         options = QHBoxLayout()
         self.method = QComboBox()
@@ -194,7 +207,7 @@ class SyncTab(QWidget):
         self.worker = worker
         if not request.dry_run:
             self.progress.attach(worker)
-            self.stack.setCurrentWidget(self.progress)
+            self._show_below(self.progress)
         worker.start()
         self._update_buttons()
 
@@ -221,7 +234,7 @@ class SyncTab(QWidget):
             self.last_preview = outcome
             self.source.show_match(outcome.match)
             self.plan_view.set_plan(result.plan)
-            self.stack.setCurrentWidget(self.plan_view if result.plan else self.empty)
+            self._show_below(self.plan_view if result.plan else self.empty)
             kind = "error" if result.status == "input_error" else "ok"
             text = result.message
             if result.breaches:
@@ -232,7 +245,7 @@ class SyncTab(QWidget):
                 self._confirm(outcome)
         else:
             # The progress view follows this worker and shows the outcome itself.
-            self.stack.setCurrentWidget(self.progress)
+            self._show_below(self.progress)
             if result.status == "held" and result.plan is not None:
                 self.status.show_status("info", result.message)
                 if approval.ask_approval(self, result.breaches, result.plan):
@@ -300,6 +313,20 @@ class SyncTab(QWidget):
         ready = self.source.roster() is not None and not running
         self.preview_button.setEnabled(ready)
         self.sync_button.setEnabled(ready)
+
+    def _show_below(self, widget: QWidget) -> None:
+        """Show ``widget`` under the roster with the room it needs; the splitter stays draggable."""
+        self.stack.setCurrentWidget(widget)
+        total = sum(self.splitter.sizes())
+        if total <= 0:
+            return
+        top = self.splitter.widget(0)
+        natural = self.source.sizeHint().height() + (
+            top.sizeHint().height() - self.source_scroll.sizeHint().height()
+        )
+        share = PROGRESS_TOP_SHARE if widget is self.progress else PREVIEW_TOP_SHARE
+        height = max(min(natural, int(total * share)), top.minimumSizeHint().height())
+        self.splitter.setSizes([height, total - height])
 
     def plan(self) -> Plan | None:
         return self.last_preview.result.plan if self.last_preview else None

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
 from canvas_wizard import APP_TITLE
 from canvas_wizard.core.sync.match import MatchReport
@@ -60,8 +60,8 @@ def confirmation_text(plan: Plan, match: MatchReport | None, where: str) -> str:
     return f"{what}{found} Is this the right file?"
 
 
-def ask_confirm_sync(parent: QWidget, text: str) -> bool:
-    """True only when the admin chose "Sync now"; Cancel is the default button."""
+def confirm_box(parent: QWidget | None, text: str) -> tuple[QMessageBox, QPushButton]:
+    """The question, and its "Sync now" button; Cancel is the default and the Escape button."""
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Question)
     box.setWindowTitle(f"Sync now? — {APP_TITLE}")
@@ -75,6 +75,12 @@ def ask_confirm_sync(parent: QWidget, text: str) -> bool:
     sync.setAutoDefault(False)
     box.setDefaultButton(cancel)
     box.setEscapeButton(cancel)
+    return box, sync
+
+
+def ask_confirm_sync(parent: QWidget, text: str) -> bool:
+    """True only when the admin chose "Sync now"; Cancel is the default button."""
+    box, sync = confirm_box(parent, text)
     try:
         box.exec()
         return box.clickedButton() is sync
@@ -132,8 +138,8 @@ STOP_QUESTION = (
 )
 
 
-def ask_stop_sync(parent: QWidget) -> bool:
-    """Closing during a sync: True to stop it (then close), False to keep it running."""
+def stop_box(parent: QWidget | None) -> tuple[QMessageBox, QPushButton]:
+    """The question asked when the window closes during a sync, and its "Stop" button."""
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Question)
     box.setWindowTitle(f"Close while syncing? — {APP_TITLE}")
@@ -147,6 +153,12 @@ def ask_stop_sync(parent: QWidget) -> bool:
     stop.setAutoDefault(False)
     box.setDefaultButton(keep)
     box.setEscapeButton(keep)
+    return box, stop
+
+
+def ask_stop_sync(parent: QWidget) -> bool:
+    """Closing during a sync: True to stop it (then close), False to keep it running."""
+    box, stop = stop_box(parent)
     try:
         box.exec()
         return box.clickedButton() is stop

@@ -126,31 +126,36 @@ class ProgressView(QWidget):
         self._connections: list[QMetaObject.Connection] = []
         layout = QVBoxLayout(self)
 
+        # The phases side by side, each title over its bar: two lines instead of six,
+        # so a school laptop's 768 pixels keep room for the results (issue 12).
         grid = QGridLayout()
+        grid.setVerticalSpacing(2)
         self.phase_bars: dict[Phase, QProgressBar] = {}
-        for row, phase in enumerate(PHASES):
+        for column, phase in enumerate(PHASES):
             bar = QProgressBar()
             bar.setAccessibleName(f"Progress: {PHASE_TITLES[phase]}")
-            grid.addWidget(QLabel(PHASE_TITLES[phase]), row, 0)
-            grid.addWidget(bar, row, 1)
+            grid.addWidget(QLabel(PHASE_TITLES[phase]), 0, column)
+            grid.addWidget(bar, 1, column)
+            grid.setColumnStretch(column, 1)
             self.phase_bars[phase] = bar
         self.overall_bar = QProgressBar()
         self.overall_bar.setRange(0, 1000)
         self.overall_bar.setAccessibleName("Overall progress")
         overall_label = QLabel("Overall")
         overall_label.setStyleSheet("font-weight: bold")
-        grid.addWidget(overall_label, len(PHASES), 0)
-        grid.addWidget(self.overall_bar, len(PHASES), 1)
-        grid.setColumnStretch(1, 1)
+        grid.addWidget(overall_label, 0, len(PHASES))
+        grid.addWidget(self.overall_bar, 1, len(PHASES))
+        grid.setColumnStretch(len(PHASES), 2)
         layout.addLayout(grid)
 
         counts = QGridLayout()
+        counts.setVerticalSpacing(0)
         self.count_labels: dict[str, QLabel] = {}
         self.count_captions: dict[str, QLabel] = {}
         for column, (key, title) in enumerate(COUNT_LABELS.items()):
             value = QLabel("–")
             value.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            value.setStyleSheet("font-size: 15pt; font-weight: bold")
+            value.setStyleSheet("font-size: 13pt; font-weight: bold")
             value.setAccessibleName(f"{title} so far")
             caption = QLabel(title)
             caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -159,10 +164,10 @@ class ProgressView(QWidget):
             self.count_labels[key] = value
             self.count_captions[key] = caption
         layout.addLayout(counts)
-        self.extra_counts = plain_label("")
-        layout.addWidget(self.extra_counts)
+        self.extra_counts = plain_label("", wrap=False)
 
         line = QHBoxLayout()
+        line.addWidget(self.extra_counts)
         self.activity = plain_label("", wrap=False)
         self.activity.setAccessibleName("Current activity")
         self.rate_label = plain_label("", wrap=False)
