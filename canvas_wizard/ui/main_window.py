@@ -321,6 +321,7 @@ class SyncTab(QWidget):
         if total <= 0:
             return
         top = self.splitter.widget(0)
+        assert top is not None
         natural = self.source.sizeHint().height() + (
             top.sizeHint().height() - self.source_scroll.sizeHint().height()
         )
