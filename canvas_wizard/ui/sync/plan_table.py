@@ -20,7 +20,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
 )
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -46,6 +46,7 @@ from canvas_wizard.core.sync.plan_export import (
     person_row,
     write_plan_csv,
 )
+from canvas_wizard.ui.palette import problem_text_color
 from canvas_wizard.ui.tasks import run_in_background
 from canvas_wizard.ui.widgets import StatusLine, plain_label
 
@@ -65,7 +66,6 @@ ACTION_LABELS = {
 }
 #: The filter's "Changes only": everything that would write to Canvas.
 CHANGES_ONLY = "changes"
-_CONFLICT_BRUSH = QBrush(QColor("#b00020"))
 _COLUMN_WIDTHS = (80, 60, 120, 200, 70, 300)
 
 
@@ -252,7 +252,7 @@ class PlanTableModel(QAbstractTableModel):
             role == Qt.ItemDataRole.ForegroundRole
             and self._shown[index.row()].kind is ActionKind.CONFLICT
         ):
-            return _CONFLICT_BRUSH
+            return QBrush(problem_text_color())  # follows a light or dark theme
         return None
 
 
