@@ -29,7 +29,7 @@ from canvas_wizard.core.errors import WizardError
 from canvas_wizard.core.paths import AppPaths
 from canvas_wizard.core.store import SecretStore
 from canvas_wizard.resources import resource_path
-from canvas_wizard.ui.widgets import StatusLine, plain_label
+from canvas_wizard.ui.widgets import StatusLine, documents_dir, plain_label
 
 log = logging.getLogger(__name__)
 ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
@@ -70,7 +70,7 @@ def save_support_bundle(
     """Ask for a file name and write the bundle there; WizardError if cancelled or it fails."""
     from canvas_wizard.support import build_support_bundle, default_bundle_name
 
-    target = ask(parent, Path.home() / default_bundle_name())
+    target = ask(parent, documents_dir() / default_bundle_name())
     if target is None:
         raise WizardError("No support bundle was saved.")
     result = build_support_bundle(paths, target, secrets=secrets)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import html
+from pathlib import Path
 from typing import ClassVar
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QStandardPaths, Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -79,6 +80,12 @@ def plain_tooltip(text: str) -> str:
     """Tooltip markup that shows ``text`` exactly: Qt renders HTML-looking tooltips as rich
     text, so names from a file or from Canvas are escaped and wrapped."""
     return f"<p style='white-space:pre-wrap'>{html.escape(text)}</p>" if text else ""
+
+
+def documents_dir() -> Path:
+    """Where Export… dialogs open: the user's Documents folder (never the install folder)."""
+    found = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return Path(found) if found else Path.home()
 
 
 def describe_error(error: BaseException) -> str:

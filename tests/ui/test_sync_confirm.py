@@ -118,6 +118,7 @@ def test_confirming_syncs_and_a_current_preview_is_not_asked_again(
     )
     assert len(asked) == 1
     assert connected.sandbox.state.user_by_sis_id("S3001") is not None
+    assert tab.status.text() == "Sync finished: 5 change(s) written."
     assert [r.dry_run for r in tab.sync.history()] == [False, True]
 
     tab.preview_button.click()

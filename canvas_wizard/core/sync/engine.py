@@ -226,9 +226,10 @@ class SyncRun:
             return self._end(
                 FAILED_RECORDS, f"{failed} record(s) failed; see the report.{unchecked}", **done
             )
-        return self._end(
-            OK, f"Sync finished: {plan.writes()} change(s) planned.{unchecked}", **done
+        written = sum(
+            1 for o in outcomes if o.status is OutcomeStatus.DONE and o.action in WRITE_KINDS
         )
+        return self._end(OK, f"Sync finished: {written} change(s) written.{unchecked}", **done)
 
     def _snapshot(self, roster: Roster) -> Snapshot:
         # Logins are read in full for the roster's people (and the removed ones); when

@@ -157,6 +157,7 @@ class ApprovalDialog(QDialog):
 
     @staticmethod
     def _settle(table: QTableWidget) -> None:
+        table.setTabKeyNavigation(False)
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setWordWrap(False)

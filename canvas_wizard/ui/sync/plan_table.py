@@ -48,7 +48,7 @@ from canvas_wizard.core.sync.plan_export import (
 )
 from canvas_wizard.ui.palette import problem_text_color
 from canvas_wizard.ui.tasks import run_in_background
-from canvas_wizard.ui.widgets import StatusLine, plain_label
+from canvas_wizard.ui.widgets import StatusLine, documents_dir, plain_label, plain_tooltip
 
 _Index = QModelIndex | QPersistentModelIndex
 _NO_PARENT = QModelIndex()
@@ -248,6 +248,9 @@ class PlanTableModel(QAbstractTableModel):
             return None
         if role == Qt.ItemDataRole.DisplayRole:
             return _cells(self.row(index.row()))[index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() >= len(COLUMNS) - 2:
+            # Changes and reasons are long: readable whole by hovering, not only by clicking.
+            return plain_tooltip(_cells(self.row(index.row()))[index.column()])
         if (
             role == Qt.ItemDataRole.ForegroundRole
             and self._shown[index.row()].kind is ActionKind.CONFLICT
@@ -301,6 +304,7 @@ class PlanView(QWidget):
         layout.addLayout(tools)
 
         self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # Tab moves to the next control, not cell
         self.table.setModel(self.model)
         self.table.setAccessibleName("Planned actions")
         # Plan order (people, then links) until the admin clicks a column.
@@ -396,7 +400,7 @@ class PlanView(QWidget):
         if plan is None:
             return
         path = choose_export_path(
-            self, "canvas-sync-preview.csv"
+            self, str(documents_dir() / "canvas-sync-preview.csv")
         )  # a module global: tests replace it
         if path is None:
             return

@@ -331,6 +331,7 @@ class ResultsTable(QWidget):
         self.proxy.setSourceModel(self.model)
         self.proxy.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.view = QTableView()
+        self.view.setTabKeyNavigation(False)  # Tab moves to the next control, not cell
         self.view.setAccessibleName("Results per record")
         self.view.setModel(self.proxy)
         self.view.setSortingEnabled(True)
