@@ -114,6 +114,7 @@ class CopyField(QWidget):
         self.button.setAccessibleName(f"Copy {name}")
         self.button.setToolTip(f"Copy the {name} to the clipboard")
         self.button.clicked.connect(self._on_copy)
+        self.button.setAutoDefault(False)  # Enter in a wizard means Next, not Copy
         layout.addWidget(self.edit, 1)
         layout.addWidget(self.button)
 
