@@ -87,6 +87,9 @@ def run_gui(*, config_dir: str | None, demo: bool, session_only: bool = False) -
                 store, redirect_port=demo_env.redirect_port if demo_env else settings.redirect_port
             )
         )
+        if demo_env is not None and profiles:
+            demo_env.adopt(profile)
+            store.save(profile)
         ctx = WizardContext(
             session=SetupSession(store, secrets, profile, name_from_address=not profiles)
         )
