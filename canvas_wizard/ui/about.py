@@ -86,6 +86,16 @@ def version_text(secrets: SecretStore) -> str:
     return "\n".join(f"{key}: {value}" for key, value in env.items())
 
 
+def secrets_text(secrets: SecretStore) -> str:
+    """Where the Client Secret and sign-in tokens are in this run, truthfully."""
+    if not secrets.persistent:
+        return (
+            "Kept in memory for this run only (session-only: a demo, or no keyring was "
+            "available); never written to a file. You will sign in again next time."
+        )
+    return f"Kept in {secrets.backend_name}, never in a file."
+
+
 class AboutDialog(QDialog):
     """Name, version, what the app is, its folders; open the log folder, save a support bundle."""
 
@@ -128,10 +138,13 @@ class AboutDialog(QDialog):
         details.addRow("Run history:", plain_label(str(paths.data_dir)))
         details.addRow("Logs:", plain_label(str(paths.log_dir)))
         layout.addLayout(details)
+        self.secrets_label = plain_label(secrets_text(secrets))
+        self.secrets_label.setAccessibleName("Where secrets are kept in this run")
+        details.addRow("Secrets:", self.secrets_label)
         layout.addWidget(
             plain_label(
                 "Built with Qt for Python (PySide6, LGPLv3), requests, keyring, platformdirs "
-                "and truststore. Secrets are kept only in your system's keyring."
+                "and truststore."
             )
         )
         self.status = StatusLine()

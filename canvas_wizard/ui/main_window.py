@@ -43,6 +43,7 @@ from canvas_wizard.core.sync.service import (
     SyncRequest,
 )
 from canvas_wizard.ui.about import AboutDialog, open_folder
+from canvas_wizard.ui.help import show_troubleshooting, show_user_guide
 from canvas_wizard.ui.history_view import HistoryView
 from canvas_wizard.ui.settings_dialog import SettingsDialog
 from canvas_wizard.ui.sync import approval, confirm
@@ -472,6 +473,10 @@ class MainWindow(QMainWindow):
         app_menu.addSeparator()
         app_menu.addAction("&Quit").triggered.connect(self.close)
         help_menu = bar.addMenu("&Help")
+        help_menu.addAction("&User guide").triggered.connect(lambda: show_user_guide(self))
+        help_menu.addAction("&Troubleshooting").triggered.connect(
+            lambda: show_troubleshooting(self)
+        )
         about = help_menu.addAction("&About and support bundle…")
         about.triggered.connect(self._on_about)
 
