@@ -97,3 +97,19 @@ def test_no_browser_shows_the_developer_keys_address_at_once(qtbot, make_wizard,
     qtbot.waitUntil(lambda: page.status.kind == "info", timeout=WAIT)
     assert "No web browser could be opened" in page.status.text()
     assert f"{sandbox.url}/accounts/" in page.status.text()
+
+
+def test_no_browser_on_sign_in_shows_the_link_and_paste_back_at_once(qtbot, make_wizard, sandbox):
+    h = make_wizard()
+    _to_key_page(qtbot, h, sandbox.url)
+    h.wizard.key.client_id.setText(h.key.client_id)
+    h.wizard.key.client_secret.setText(h.key.client_secret)
+    _next(qtbot, h.wizard, SignInPage)
+    h.ctx.open_url = lambda url: False
+    page = h.wizard.sign_in
+    page.sign_in_button.click()
+    qtbot.waitUntil(lambda: page.status.kind == "info", timeout=WAIT)
+    assert "No web browser could be opened" in page.status.text()
+    assert "/login/oauth2/auth?" in page.status.text(), "the link itself is shown"
+    assert page.copy_link_button.isEnabled() and page.paste_edit.isVisible()
+    h.ctx.session.cancel_sign_in()
