@@ -79,7 +79,7 @@ def run_gui(*, config_dir: str | None, demo: bool, session_only: bool = False) -
         ready = [p for p in profiles if p.account is not None]
         if ready and not demo:
             open_main_window(store, secrets, ready[0])
-            return app.exec()
+            return _exec(app)
         profile = (
             profiles[0]
             if profiles
@@ -87,6 +87,9 @@ def run_gui(*, config_dir: str | None, demo: bool, session_only: bool = False) -
                 store, redirect_port=demo_env.redirect_port if demo_env else settings.redirect_port
             )
         )
+        if demo_env is not None and profiles:
+            demo_env.adopt(profile)
+            store.save(profile)
         ctx = WizardContext(
             session=SetupSession(store, secrets, profile, name_from_address=not profiles)
         )
@@ -97,17 +100,32 @@ def run_gui(*, config_dir: str | None, demo: bool, session_only: bool = False) -
         if demo_env is not None:
             wizard.address.url_edit.setText(demo_env.sandbox.url)
         wizard.show()
-        app.exec()
+        _exec(app)
         ctx.session.close()
         if wizard.result() == QWizard.DialogCode.Accepted.value and profile.account is not None:
             open_main_window(store, secrets, profile)
-            return app.exec()
+            return _exec(app)
         return 0
     finally:
         if demo_env is not None:
             demo_env.stop()
         crash_handler.uninstall()
         shutdown_logging()
+
+
+def _exec(app: QApplication) -> int:
+    """Run the event loop; then let background work end before Python shuts down.
+
+    The main window waits for a running sync before it closes; this catches anything
+    else still on the pool (a history read, a sign-out), which would otherwise meet
+    an interpreter shutting down beneath it.
+    """
+    from canvas_wizard.ui.tasks import task_pool
+
+    code = app.exec()
+    if not task_pool().waitForDone(60_000):
+        log.warning("Background work was still running 60 s after the window closed")
+    return code
 
 
 _windows: list[MainWindow] = []  # keeps the open main window alive

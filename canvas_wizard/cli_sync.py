@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import threading
 import time
@@ -212,7 +213,12 @@ def _email_summary(
 
 
 def _run_in_foreground(sync: ProfileSync, request: SyncRequest) -> SyncOutcome:
-    """Runs the sync on a worker thread so Ctrl-C can cancel it cleanly."""
+    """Runs the sync on a worker thread so Ctrl-C or SIGTERM can cancel it cleanly.
+
+    Either signal cancels the run as the app's Cancel does: requests in flight
+    finish, every record written is recorded, and the run ends "cancelled" (exit 1)
+    instead of dying half-recorded. A scheduler that stops a task sends SIGTERM.
+    """
     cancel = CancelToken()
     box: dict[str, Any] = {}
 
@@ -222,14 +228,29 @@ def _run_in_foreground(sync: ProfileSync, request: SyncRequest) -> SyncOutcome:
         except BaseException as exc:
             box["error"] = exc
 
+    def stop(signum: int, _frame: object = None) -> None:
+        if not cancel.cancelled:
+            name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+            print(
+                f"Cancelling ({name}): letting the requests in flight finish, then recording "
+                "what was written…",
+                file=sys.stderr,
+                flush=True,
+            )
+        cancel.cancel()
+
     worker = threading.Thread(target=work, name="sync", daemon=True)
-    worker.start()
-    while worker.is_alive():
-        try:
+    # Handlers rather than catching KeyboardInterrupt: with Ctrl-C raised inside
+    # Thread.join, the loop saw the worker as finished before it had its result
+    # (tests/chaos/test_stopping.py caught it), and the run's end went unreported.
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        worker.start()
+        while worker.is_alive():
             worker.join(0.2)
-        except KeyboardInterrupt:
-            print("Cancelling: letting the requests in flight finish…", file=sys.stderr)
-            cancel.cancel()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     error = box.get("error")
     if isinstance(error, BaseException):
         raise error

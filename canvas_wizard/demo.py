@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from canvas_wizard.core.auth import redirect_uri_for
+from canvas_wizard.core.store import Profile
 from canvas_wizard.sandbox import DeveloperKey, SandboxCanvas
 
 
@@ -40,6 +41,16 @@ class DemoEnvironment:
         if home is None:
             home = Path(tempfile.mkdtemp(prefix="canvas-wizard-demo-"))
         return cls(sandbox=sandbox, key=key, redirect_port=port, home=home)
+
+    def adopt(self, profile: Profile) -> None:
+        """A demo folder opened again: last time's sandbox, its key and its redirect port
+        are gone, so the saved setup is pointed at this one ("redirect_uri does not match"
+        otherwise). The wizard then resumes at the developer key, filled in for the demo."""
+        profile.canvas_url = self.sandbox.url
+        profile.client_id = ""
+        profile.redirect_port = self.redirect_port
+        profile.signed_in_as = None
+        profile.account = None
 
     def stop(self) -> None:
         self.sandbox.stop()

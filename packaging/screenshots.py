@@ -19,7 +19,9 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import requests
-from PySide6.QtWidgets import QApplication, QWizard
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QPainter, QPixmap
+from PySide6.QtWidgets import QApplication, QWidget, QWizard
 
 from canvas_wizard.core.paths import app_paths
 from canvas_wizard.core.setup import SetupSession
@@ -132,6 +134,7 @@ def main_window_shots(
     tab.preview_button.click()
     wait_until(app, lambda: tab.last_preview is not None)
     shot("2-preview")
+    first_preview = tab.last_preview
     tab.sync_button.click()
     wait_until(app, lambda: tab.worker is not None and not tab.worker.running, timeout=60)
     shot("3-progress")
@@ -142,6 +145,8 @@ def main_window_shots(
         app.processEvents()
         time.sleep(0.02)
     shot("4-history")
+    window.tabs.setCurrentWidget(tab)
+    laptop_and_question_shots(app, window, first_preview, out_dir)
     history = window.history_tab
     history.select_run(next(r.id for r in history.runs if not r.dry_run))
     wait_until(app, history.undo_button.isEnabled)
@@ -244,6 +249,82 @@ def schedule_shots(
     email.close()
     dialog.close()
     window.close()
+    dark_shot(app, store, secrets, profile, out_dir)
+
+
+def _over(window: QWidget, dialog: QWidget) -> QPixmap:
+    """``dialog`` drawn over ``window`` as the admin sees it (offscreen has no window manager)."""
+    dialog.show()
+    for _ in range(5):
+        QApplication.processEvents()
+    base = window.grab()
+    top = dialog.grab()
+    painter = QPainter(base)
+    painter.fillRect(base.rect(), QColor(0, 0, 0, 70))
+    painter.drawPixmap((base.width() - top.width()) // 2, (base.height() - top.height()) // 3, top)
+    painter.end()
+    dialog.close()
+    return base
+
+
+def laptop_and_question_shots(
+    app: QApplication, window: QWidget, first_preview: object, out_dir: Path
+) -> None:
+    """The finished run on a 1366×768 school laptop, and the two questions a sync asks."""
+    from canvas_wizard.ui.sync import confirm
+
+    tab = window.sync_tab  # type: ignore[attr-defined]
+    window.resize(1000, 760)
+    for _ in range(5):
+        app.processEvents()
+    assert first_preview is not None
+    plan, match = first_preview.result.plan, first_preview.match  # type: ignore[attr-defined]
+    text = confirm.confirmation_text(plan, match, "Northfield Academy Trust")
+    box, _ = confirm.confirm_box(window, text)
+    _save(_over(window, box), out_dir / "main-6-confirm.png")
+    box, _ = confirm.stop_box(window)
+    _save(_over(window, box), out_dir / "main-7-quit-question.png")
+    window.resize(1366, 768)
+    for _ in range(5):
+        app.processEvents()
+    tab._show_below(tab.progress)
+    for _ in range(5):
+        app.processEvents()
+    _save(window.grab(), out_dir / "main-5-laptop-1366x768.png")
+
+
+def dark_shot(
+    app: QApplication, store: ProfileStore, secrets: SecretStore, profile: object, out_dir: Path
+) -> None:
+    """The preview in a dark theme (Fusion with dark colours): conflict rows stay readable."""
+    from canvas_wizard.ui.main_window import MainWindow
+    from canvas_wizard.ui.palette import dark_palette
+
+    before_style, before_palette = app.style().name(), app.palette()
+    app.setStyle("Fusion")
+    app.setPalette(dark_palette())
+    try:
+        window = MainWindow(store, secrets, profile)  # type: ignore[arg-type]
+        window.resize(1000, 760)
+        window.show()
+        tab = window.sync_tab
+        tab.source.set_source(ROOT / "resources" / "sample-cloudwork-export.csv")
+        wait_until(app, lambda: tab.preview_button.isEnabled())
+        tab.preview_button.click()
+        wait_until(app, lambda: tab.last_preview is not None)
+        tab.plan_view.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)  # conflicts first
+        for _ in range(5):
+            app.processEvents()
+        _save(window.grab(), out_dir / "main-8-dark-theme.png")
+        window.close()
+    finally:
+        app.setStyle(before_style)
+        app.setPalette(before_palette)
+
+
+def _save(pixmap: QPixmap, path: Path) -> None:
+    pixmap.save(str(path))
+    print(path)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,13 @@ SETTINGS_FILE_NAME = "settings.json"
 FORMAT_VERSION = 1
 #: The same names the logging module uses; kept here so the core needs no app import.
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
-_SHARE_FIELDS = ("max_unlink_share", "max_suspend_share", "max_change_share")
+_SHARE_FIELDS = (
+    "max_unlink_share",
+    "max_suspend_share",
+    "max_change_share",
+    "max_create_share",
+    "min_found_share",
+)
 _COUNT_FIELDS = ("max_unlink_count", "max_suspend_count", "max_change_count")
 
 

@@ -29,7 +29,7 @@ from canvas_wizard.core.errors import WizardError
 from canvas_wizard.core.paths import AppPaths
 from canvas_wizard.core.store import SecretStore
 from canvas_wizard.resources import resource_path
-from canvas_wizard.ui.widgets import StatusLine, plain_label
+from canvas_wizard.ui.widgets import StatusLine, documents_dir, plain_label
 
 log = logging.getLogger(__name__)
 ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
@@ -70,7 +70,7 @@ def save_support_bundle(
     """Ask for a file name and write the bundle there; WizardError if cancelled or it fails."""
     from canvas_wizard.support import build_support_bundle, default_bundle_name
 
-    target = ask(parent, Path.home() / default_bundle_name())
+    target = ask(parent, documents_dir() / default_bundle_name())
     if target is None:
         raise WizardError("No support bundle was saved.")
     result = build_support_bundle(paths, target, secrets=secrets)
@@ -84,6 +84,16 @@ def version_text(secrets: SecretStore) -> str:
 
     env = environment(secrets)
     return "\n".join(f"{key}: {value}" for key, value in env.items())
+
+
+def secrets_text(secrets: SecretStore) -> str:
+    """Where the Client Secret and sign-in tokens are in this run, truthfully."""
+    if not secrets.persistent:
+        return (
+            "Kept in memory for this run only (session-only: a demo, or no keyring was "
+            "available); never written to a file. You will sign in again next time."
+        )
+    return f"Kept in {secrets.backend_name}, never in a file."
 
 
 class AboutDialog(QDialog):
@@ -128,10 +138,13 @@ class AboutDialog(QDialog):
         details.addRow("Run history:", plain_label(str(paths.data_dir)))
         details.addRow("Logs:", plain_label(str(paths.log_dir)))
         layout.addLayout(details)
+        self.secrets_label = plain_label(secrets_text(secrets))
+        self.secrets_label.setAccessibleName("Where secrets are kept in this run")
+        details.addRow("Secrets:", self.secrets_label)
         layout.addWidget(
             plain_label(
                 "Built with Qt for Python (PySide6, LGPLv3), requests, keyring, platformdirs "
-                "and truststore. Secrets are kept only in your system's keyring."
+                "and truststore."
             )
         )
         self.status = StatusLine()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -34,7 +33,13 @@ from canvas_wizard.ui.sync.results_table import (
     report_for,
 )
 from canvas_wizard.ui.tasks import run_in_background
-from canvas_wizard.ui.widgets import StatusLine, describe_error, plain_label, plain_tooltip
+from canvas_wizard.ui.widgets import (
+    StatusLine,
+    describe_error,
+    documents_dir,
+    plain_label,
+    plain_tooltip,
+)
 
 RUN_COLUMNS = ("Time", "Kind", "Method", "Result", "Who", "Records", "Approved")
 STATUS_TEXT: dict[RunStatus, str] = {
@@ -149,6 +154,7 @@ class HistoryView(QWidget):
         layout.addLayout(bar)
 
         self.table = QTableWidget(0, len(RUN_COLUMNS))
+        self.table.setTabKeyNavigation(False)
         self.table.setHorizontalHeaderLabels(RUN_COLUMNS)
         self.table.setAccessibleName("Runs, newest first")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -300,7 +306,7 @@ class HistoryView(QWidget):
         results_table.export_report(
             self,
             report,
-            str(Path.home() / f"canvas-sync-run-{run.id}-{stamp}.csv"),
+            str(documents_dir() / f"canvas-sync-run-{run.id}-{stamp}.csv"),
             lambda path: self.status.show_status("ok", f"Report saved to {path}"),
             lambda error: self.status.show_status("error", describe_export_error(error)),
         )

@@ -14,12 +14,12 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QStackedWidget,
     QTabWidget,
@@ -28,11 +28,9 @@ from PySide6.QtWidgets import (
 )
 
 from canvas_wizard import APP_TITLE
-from canvas_wizard.core.canvas.auth_providers import setting_label
 from canvas_wizard.core.errors import AuthorizationNeeded
 from canvas_wizard.core.schedule.pause import Pause
 from canvas_wizard.core.settings import AppSettings, load_settings_or_defaults
-from canvas_wizard.core.setup import SetupSession
 from canvas_wizard.core.store import Profile, ProfileStore, SecretStore
 from canvas_wizard.core.store.history import RunSummary
 from canvas_wizard.core.sync.model import Plan, SyncOptions
@@ -45,11 +43,13 @@ from canvas_wizard.core.sync.service import (
     SyncRequest,
 )
 from canvas_wizard.ui.about import AboutDialog, open_folder
+from canvas_wizard.ui.connection_tab import ConnectionTab, ask_yes_no
+from canvas_wizard.ui.help import show_troubleshooting, show_user_guide
 from canvas_wizard.ui.history_view import HistoryView
 from canvas_wizard.ui.schedule.banner import AttentionBanner
 from canvas_wizard.ui.schedule.unattended import UnattendedSync
 from canvas_wizard.ui.settings_dialog import SettingsDialog
-from canvas_wizard.ui.sync import approval
+from canvas_wizard.ui.sync import approval, confirm
 from canvas_wizard.ui.sync.plan_table import PlanView
 from canvas_wizard.ui.sync.progress_view import ProgressView
 from canvas_wizard.ui.sync.source_panel import SourcePanel
@@ -58,13 +58,20 @@ from canvas_wizard.ui.tasks import run_in_background
 from canvas_wizard.ui.undo_view import UndoDialog
 from canvas_wizard.ui.widgets import StatusLine, describe_error, plain_label
 
+#: At most this share of the Sync tab's height goes to the roster above the preview or
+#: the progress (1366×768: ≥ 10 preview rows; ≥ 8 result rows with the progress).
+PREVIEW_TOP_SHARE = 0.45
+PROGRESS_TOP_SHARE = 0.26
+
 
 class SyncTab(QWidget):
     """Signals: runFinished(object) — a SyncOutcome, preview or real;
-    scheduleRequested() — the Schedule… button."""
+    scheduleRequested() — the Schedule… button.
+    runEnded() — no run is going any more (finished, failed or cancelled)."""
 
     runFinished = Signal(object)
     scheduleRequested = Signal()
+    runEnded = Signal()
 
     def __init__(self, sync: ProfileSync, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -80,7 +87,13 @@ class SyncTab(QWidget):
         self.source.sds_observer_roles = frozenset(
             load_settings_or_defaults(sync.paths)[0].sds_observer_roles
         )
-        layout.addWidget(self.source)
+        # The roster's details scroll on their own, so on a 1366×768 laptop the preview
+        # or the progress keep their room and Preview / Sync now stay in sight.
+        self.source_scroll = QScrollArea()
+        self.source_scroll.setWidget(self.source)
+        self.source_scroll.setWidgetResizable(True)
+        self.source_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        layout.addWidget(self.source_scroll, 1)
 
         options = QHBoxLayout()
         self.method = QComboBox()
@@ -134,6 +147,14 @@ class SyncTab(QWidget):
         self.paused: Pause | None = None
         self._review_pending = False
         self._last_request: SyncRequest | None = None
+        self._preview_key: tuple[object, ...] | None = None  # what last_preview is a preview of
+        self._roster_generation = 0  # a preview of an older roster is not shown
+        self._run_generation = 0
+        self._confirm_after_preview = False
+        # Enter never starts a sync: only a click or Space on the button does.
+        self._enter_guard = confirm.EnterNeverClicks(self)
+        for button in (self.sync_button, self.progress.retry_button):
+            button.installEventFilter(self._enter_guard)
         self.preview_button.clicked.connect(self.preview)
         self.sync_button.clicked.connect(lambda: self.start_sync())
         self.progress.retryRequested.connect(self._on_retry)
@@ -173,13 +194,27 @@ class SyncTab(QWidget):
         else:
             self.source.set_source(source)
 
+    def current_preview(self) -> SyncOutcome | None:
+        """The last preview, if it is a preview of the file and options chosen now."""
+        request = self._request(dry_run=True)
+        if self.last_preview is None or request is None:
+            return None
+        return self.last_preview if confirm.preview_key(request) == self._preview_key else None
+
     def start_sync(self, approve: bool | str = False, *, even_if_paused: bool = False) -> None:
         if self.paused is not None and not even_if_paused:
             if not ask_sync_while_paused(self, self.paused):
                 self.status.show_status("info", f"Not synced. {self.paused.describe()}")
                 return
             even_if_paused = True
-        preview = self.last_preview
+        preview = self.current_preview()
+        if preview is None and not approve:
+            # Never write what nobody has looked at: preview first, then ask with its totals.
+            request = self._request(dry_run=True)
+            if request is not None and not (self.worker is not None and self.worker.running):
+                self._confirm_after_preview = True
+                self._start(request)
+            return
         if not approve and preview is not None and preview.result.breaches:
             plan = preview.result.plan
             if plan is None or not approval.ask_approval(self, preview.result.breaches, plan):
@@ -195,6 +230,9 @@ class SyncTab(QWidget):
         if self.worker is not None and self.worker.running:
             return
         self._last_request = request
+        self._run_generation = self._roster_generation
+        if request.dry_run:
+            self._preview_key = confirm.preview_key(request)
         self.status.show_status(
             "busy", "Previewing: reading Canvas…" if request.dry_run else "Syncing…"
         )
@@ -204,13 +242,18 @@ class SyncTab(QWidget):
         self.worker = worker
         if not request.dry_run:
             self.progress.attach(worker)
-            self.stack.setCurrentWidget(self.progress)
+            self._show_below(self.progress)
         worker.start()
         self._update_buttons()
 
     def cancel(self) -> None:
+        self._confirm_after_preview = False
         if self.worker is not None:
             self.worker.cancel()
+
+    def running(self) -> SyncRequest | None:
+        """The request of the run going now, if any."""
+        return self._last_request if self.worker is not None and self.worker.running else None
 
     # -- results --------------------------------------------------------------------
     def _on_finished(self, outcome: SyncOutcome) -> None:
@@ -218,10 +261,15 @@ class SyncTab(QWidget):
         request = self._last_request
         self._update_buttons()
         if request is not None and request.dry_run:
+            then_confirm, self._confirm_after_preview = self._confirm_after_preview, False
+            if self._run_generation != self._roster_generation:
+                self.runFinished.emit(outcome)  # recorded in the history, but not current
+                self.runEnded.emit()
+                return
             self.last_preview = outcome
             self.source.show_match(outcome.match)
             self.plan_view.set_plan(result.plan)
-            self.stack.setCurrentWidget(self.plan_view if result.plan else self.empty)
+            self._show_below(self.plan_view if result.plan else self.empty)
             kind = {"input_error": "error", "ok": "ok"}.get(result.status, "info")
             text = result.message
             if result.breaches:
@@ -234,9 +282,11 @@ class SyncTab(QWidget):
                     self.runFinished.emit(outcome)
                     self.start_sync()
                     return
+            if then_confirm and result.plan is not None and result.status != "input_error":
+                self._confirm(outcome)
         else:
             # The progress view follows this worker and shows the outcome itself.
-            self.stack.setCurrentWidget(self.progress)
+            self._show_below(self.progress)
             if result.status == "held" and result.plan is not None:
                 self.status.show_status("info", result.message)
                 if approval.ask_approval(self, result.breaches, result.plan):
@@ -253,8 +303,29 @@ class SyncTab(QWidget):
                 self.status.show_status(kind, result.message)
             self.last_preview = None
         self.runFinished.emit(outcome)
+        if not (self.worker is not None and self.worker.running):
+            self.runEnded.emit()
+
+    def _confirm(self, preview: SyncOutcome) -> None:
+        plan = preview.result.plan
+        assert plan is not None
+        if preview.result.breaches:  # the approval dialog asks, with every number
+            if approval.ask_approval(self, preview.result.breaches, plan):
+                self.start_sync(approve=plan.fingerprint())
+            else:
+                self.status.show_status("info", "Not synced: the safety limits were not approved.")
+            return
+        account = self.sync.profile.account
+        where = account.name if account is not None else self.sync.profile.canvas_url
+        if confirm.ask_confirm_sync(self, confirm.confirmation_text(plan, preview.match, where)):
+            self.start_sync()
+        else:
+            self.status.show_status(
+                "info", "Not synced. The preview below shows what would change."
+            )
 
     def _on_failed(self, error: Exception) -> None:
+        self._confirm_after_preview = False
         self._update_buttons()
         if isinstance(error, AuthorizationNeeded):
             self.status.show_status(
@@ -263,14 +334,25 @@ class SyncTab(QWidget):
             )
         else:
             self.status.show_status("error", describe_error(error))
+        self.runEnded.emit()
 
     def _on_retry(self) -> None:
         self.start_sync()
 
     def _on_roster_changed(self, _roster: object) -> None:
+        # At once, also while the new file is read or when it cannot be: the old
+        # preview's words and totals describe another file.
+        self._roster_generation += 1
         self.last_preview = None
+        self._preview_key = None
         self.plan_view.set_plan(None)
-        self.stack.setCurrentWidget(self.empty)
+        if not (
+            self.worker is not None
+            and self.worker.running
+            and self.stack.currentWidget() is self.progress
+        ):
+            self.stack.setCurrentWidget(self.empty)
+            self.status.clear()
         self._update_buttons()
         if self._review_pending and self.source.roster() is not None:
             self.preview()
@@ -281,97 +363,23 @@ class SyncTab(QWidget):
         self.preview_button.setEnabled(ready)
         self.sync_button.setEnabled(ready)
 
+    def _show_below(self, widget: QWidget) -> None:
+        """Show ``widget`` under the roster with the room it needs; the splitter stays draggable."""
+        self.stack.setCurrentWidget(widget)
+        total = sum(self.splitter.sizes())
+        if total <= 0:
+            return
+        top = self.splitter.widget(0)
+        assert top is not None
+        natural = self.source.sizeHint().height() + (
+            top.sizeHint().height() - self.source_scroll.sizeHint().height()
+        )
+        share = PROGRESS_TOP_SHARE if widget is self.progress else PREVIEW_TOP_SHARE
+        height = max(min(natural, int(total * share)), top.minimumSizeHint().height())
+        self.splitter.setSizes([height, total - height])
+
     def plan(self) -> Plan | None:
         return self.last_preview.result.plan if self.last_preview else None
-
-
-class ConnectionTab(QWidget):
-    """Where this setup points, and signing out."""
-
-    def __init__(
-        self,
-        store: ProfileStore,
-        secrets: SecretStore,
-        profile: Profile,
-        rerun_wizard: Callable[[], None] | None,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.store = store
-        self.secrets = secrets
-        self.profile = profile
-        layout = QVBoxLayout(self)
-        form = QFormLayout()
-        account = profile.account
-        self.canvas_label = plain_label(profile.canvas_url)
-        self.user_label = plain_label(profile.signed_in_as or "not signed in")
-        self.account_label = plain_label(
-            f"{account.name} (id {account.id}, {'root account' if account.is_root else 'sub-account'})"
-            if account
-            else "none chosen"
-        )
-        self.secrets_label = plain_label(f"kept in {secrets.backend_name}, never in a file")
-        self.sign_in_label = plain_label(setting_label(profile.options.get("sign_in_provider")))
-        form.addRow("Canvas:", self.canvas_label)
-        form.addRow("Signed in as:", self.user_label)
-        form.addRow("Account to sync:", self.account_label)
-        form.addRow("New logins sign in with:", self.sign_in_label)
-        form.addRow("Secrets:", self.secrets_label)
-        layout.addLayout(form)
-        buttons = QHBoxLayout()
-        self.wizard_button = QPushButton("Run setup again…")
-        self.wizard_button.setAccessibleName("Run the setup wizard again")
-        self.wizard_button.setEnabled(rerun_wizard is not None)
-        if rerun_wizard is not None:
-            self.wizard_button.clicked.connect(rerun_wizard)
-        self.disconnect_button = QPushButton("Sign out and forget secrets")
-        self.disconnect_button.setAccessibleName("Sign out of Canvas and forget the saved secrets")
-        self.disconnect_button.clicked.connect(self._on_disconnect)
-        buttons.addWidget(self.wizard_button)
-        buttons.addWidget(self.disconnect_button)
-        buttons.addStretch(1)
-        layout.addLayout(buttons)
-        layout.addStretch(1)
-        self.status = StatusLine()
-        layout.addWidget(self.status)
-
-    def _on_disconnect(self) -> None:
-        if not ask_yes_no(
-            self,
-            "Sign out of Canvas? The app's access is revoked in Canvas and the Client Secret is "
-            "forgotten on this computer. You can connect again with the setup wizard.",
-        ):
-            return
-        session = SetupSession(self.store, self.secrets, self.profile)
-
-        def work() -> None:
-            try:
-                session.token_manager().disconnect()
-            finally:
-                self.profile.signed_in_as = None
-                self.store.save(self.profile)
-                session.close()
-
-        self.disconnect_button.setEnabled(False)
-        self.status.show_status("busy", "Signing out…")
-        run_in_background(self, work, self._on_disconnected, self._on_failed)
-
-    def _on_disconnected(self, _result: object) -> None:
-        self.user_label.setText("not signed in")
-        self.status.show_status(
-            "ok", "Signed out. Secrets and tokens are forgotten on this computer."
-        )
-
-    def _on_failed(self, error: Exception) -> None:
-        self.user_label.setText("not signed in")
-        self.disconnect_button.setEnabled(True)
-        self.status.show_error(error)
-
-
-def ask_yes_no(parent: QWidget, text: str) -> bool:
-    """The one place the main window asks a yes/no question; tests replace it."""
-    answer = QMessageBox.question(parent, APP_TITLE, text)
-    return answer == QMessageBox.StandardButton.Yes
 
 
 def ask_sync_while_paused(parent: QWidget, pause: Pause | None) -> bool:
@@ -428,6 +436,7 @@ class MainWindow(QMainWindow):
         )
         self.history_tab.undoRequested.connect(self._on_undo_requested)
         self.undo_dialog: UndoDialog | None = None
+        self._close_when_stopped = False
         self.history_tab.refresh()
         run_in_background(
             self, lambda: self.sync.history(limit=50), self._show_last_run, lambda e: None
@@ -443,6 +452,10 @@ class MainWindow(QMainWindow):
         app_menu.addSeparator()
         app_menu.addAction("&Quit").triggered.connect(self.close)
         help_menu = bar.addMenu("&Help")
+        help_menu.addAction("&User guide").triggered.connect(lambda: show_user_guide(self))
+        help_menu.addAction("&Troubleshooting").triggered.connect(
+            lambda: show_troubleshooting(self)
+        )
         about = help_menu.addAction("&About and support bundle…")
         about.triggered.connect(self._on_about)
 
@@ -491,7 +504,22 @@ class MainWindow(QMainWindow):
         )
 
     def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
-        self.sync_tab.cancel()
+        # Never close under a running sync: the interpreter would shut down beneath its
+        # threads and the history would lose what was written (issue 15).
+        request = self.sync_tab.running()
+        if request is not None:
+            event.ignore()
+            if self._close_when_stopped:
+                return  # already stopping; closes when the run has ended
+            if not request.dry_run and not confirm.ask_stop_sync(self):
+                return  # keep it running
+            self._close_when_stopped = True
+            self.sync_tab.runEnded.connect(self.close)
+            self.sync_tab.cancel()
+            self.sync_tab.status.show_status(
+                "busy", "Stopping after the records in flight; the app closes when they are done…"
+            )
+            return
         if self.undo_dialog is not None:
             self.undo_dialog.cancel()
         self.sync.close()

@@ -105,6 +105,18 @@ class SettingsDialog(QDialog):
             self.count_boxes[key] = count
             form.addRow(f"{label}, largest share:", share)
             form.addRow(f"{label}, largest number:", count)
+        self.create_share = _share_box("Creating users: largest share")
+        self.create_share.setToolTip(
+            "New Canvas users a run may create, as a share of the roster people Canvas "
+            "already holds. A first sync into an account without SIS IDs is never held."
+        )
+        self.found_share = _share_box("Roster people found in Canvas: smallest share")
+        self.found_share.setToolTip(
+            "When Canvas already holds users with SIS IDs but fewer of the roster's people "
+            "than this were found there, the run is always held: it is probably the wrong file."
+        )
+        form.addRow("Creating users, largest share:", self.create_share)
+        form.addRow("Roster found in Canvas, smallest share:", self.found_share)
         layout.addWidget(limits_box)
 
         signin_box = QGroupBox("Sign-in")
@@ -154,6 +166,7 @@ class SettingsDialog(QDialog):
         chain: list[QWidget] = [self.log_level]
         for key, _ in _LIMITS:
             chain += [self.share_boxes[key], self.count_boxes[key]]
+        chain += [self.create_share, self.found_share]
         chain += [
             self.redirect_port,
             self.sds_roles,
@@ -175,6 +188,8 @@ class SettingsDialog(QDialog):
         for key, _ in _LIMITS:
             self.share_boxes[key].setValue(getattr(settings.limits, f"max_{key}_share") * 100)
             self.count_boxes[key].setValue(getattr(settings.limits, f"max_{key}_count"))
+        self.create_share.setValue(settings.limits.max_create_share * 100)
+        self.found_share.setValue(settings.limits.min_found_share * 100)
         self.redirect_port.setValue(settings.redirect_port)
         self.sds_roles.setText(", ".join(settings.sds_observer_roles))
 
@@ -183,6 +198,8 @@ class SettingsDialog(QDialog):
         for key, _ in _LIMITS:
             setattr(limits, f"max_{key}_share", round(self.share_boxes[key].value() / 100, 4))
             setattr(limits, f"max_{key}_count", self.count_boxes[key].value())
+        limits.max_create_share = round(self.create_share.value() / 100, 4)
+        limits.min_found_share = round(self.found_share.value() / 100, 4)
         return AppSettings(
             log_level=str(self.log_level.currentData()),
             redirect_port=self.redirect_port.value(),

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import html
+from pathlib import Path
 from typing import ClassVar
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QStandardPaths, Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -81,6 +82,12 @@ def plain_tooltip(text: str) -> str:
     return f"<p style='white-space:pre-wrap'>{html.escape(text)}</p>" if text else ""
 
 
+def documents_dir() -> Path:
+    """Where Export… dialogs open: the user's Documents folder (never the install folder)."""
+    found = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return Path(found) if found else Path.home()
+
+
 def describe_error(error: BaseException) -> str:
     """The text to show for an error: ours say what to do; anything else is a bug to report."""
     if isinstance(error, WizardError):
@@ -107,6 +114,7 @@ class CopyField(QWidget):
         self.button.setAccessibleName(f"Copy {name}")
         self.button.setToolTip(f"Copy the {name} to the clipboard")
         self.button.clicked.connect(self._on_copy)
+        self.button.setAutoDefault(False)  # Enter in a wizard means Next, not Copy
         layout.addWidget(self.edit, 1)
         layout.addWidget(self.button)
 

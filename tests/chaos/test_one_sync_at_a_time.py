@@ -97,7 +97,7 @@ def test_the_app_window_is_refused_while_the_cli_syncs(
 
         holder.send_signal(signal.SIGKILL)  # the CLI run dies without cleaning up
         holder.wait(timeout=10)
-        outcome = sync.run(SyncRequest(source=source, dry_run=True), roster=roster)
+        outcome = sync.run(SyncRequest(source=source, dry_run=True, approve=True), roster=roster)
         assert outcome.status == "ok", "a dead holder's lock is simply taken over"
     finally:
         sync.close()

@@ -27,6 +27,16 @@ def _collect_garbage_on_the_gui_thread(qapp) -> None:
     gc_guard.install(qapp)
 
 
+@pytest.fixture(autouse=True)
+def _closing_the_wizard_is_confirmed(monkeypatch) -> list[str]:
+    """The wizard asks before closing half-way; tests that close it mean it."""
+    import canvas_wizard.ui.wizard as wizard_module
+
+    asked: list[str] = []
+    monkeypatch.setattr(wizard_module, "ask_close_setup", lambda _p: asked.append("close?") or True)
+    return asked
+
+
 @pytest.fixture
 def sandbox() -> Iterator[SandboxCanvas]:
     with SandboxCanvas(seed=True) as canvas:

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtWidgets import QWidget
 
 from canvas_wizard.core.store import SecretKind
-from canvas_wizard.ui import main_window as main_window_module
+from canvas_wizard.ui import connection_tab as connection_tab_module
 from canvas_wizard.ui.main_window import MainWindow
 from canvas_wizard.ui.sync import approval
 from canvas_wizard.ui.tasks import task_pool
@@ -82,7 +82,7 @@ def test_preview_then_sync_then_resync_writes_nothing(qtbot, window, connected, 
 
 
 def test_sign_out_revokes_and_forgets(qtbot, window, connected, monkeypatch):
-    monkeypatch.setattr(main_window_module, "ask_yes_no", lambda *a: True)
+    monkeypatch.setattr(connection_tab_module, "ask_yes_no", lambda *a: True)
     tab = window.connection_tab
     secrets = connected.secrets
     access = secrets.get(connected.profile, SecretKind.ACCESS_TOKEN)

@@ -25,6 +25,7 @@ from canvas_wizard.ui.sync import approval, plan_table
 from canvas_wizard.ui.sync.approval import MAX_LISTED, ApprovalDialog
 from canvas_wizard.ui.sync.plan_table import COLUMNS, PlanView
 from canvas_wizard.ui.tasks import task_pool
+from canvas_wizard.ui.widgets import documents_dir
 
 ROOT = 1
 EVIL = "=cmd|' /C calc'!A0"
@@ -231,7 +232,7 @@ def test_export_writes_the_preview_csv_neutralised(qtbot, view, monkeypatch, tmp
     view.export_button.click()
     qtbot.waitUntil(lambda: view.status.kind == "ok", timeout=10_000)
 
-    assert asked == ["canvas-sync-preview.csv"]
+    assert asked == [str(documents_dir() / "canvas-sync-preview.csv")]  # never the install folder
     assert view.status.text() == f"Preview saved to {target}."
     raw = target.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")

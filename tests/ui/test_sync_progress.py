@@ -41,7 +41,7 @@ THREADS = 4
 def outcome_of(status: str, outcomes: list[RecordOutcome], *, dry_run: bool = False) -> SyncOutcome:
     report = SyncReport(run_id="r1", started=datetime.now(UTC), outcomes=outcomes, dry_run=dry_run)
     messages = {
-        "ok": "Sync finished: 2 change(s) planned.",
+        "ok": "Sync finished: 2 change(s) written.",
         "failed_records": "1 record(s) failed; see the report.",
         "cancelled": "Cancelled; run the sync again to finish.",
     }

@@ -269,8 +269,11 @@ class SyncRun:
             if roster.errors
             else ""
         )
+        written = sum(
+            1 for o in outcomes if o.status is OutcomeStatus.DONE and o.action in WRITE_KINDS
+        )
         return self._end(
-            OK, f"Sync finished: {plan.writes()} change(s) planned.{left_out}{unchecked}", **done
+            OK, f"Sync finished: {written} change(s) written.{left_out}{unchecked}", **done
         )
 
     def _preflight(self) -> None:

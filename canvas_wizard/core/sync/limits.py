@@ -1,4 +1,4 @@
-"""Safety limits: hold a run that would unlink, suspend or change too much.
+"""Safety limits: hold a run that would unlink, suspend, change or create too much.
 
 A wrong roster export (half the file, yesterday's test data, the wrong school)
 looks exactly like a legitimate mass change. The limits stop such a run before
@@ -16,12 +16,26 @@ The rule, per kind (unlink, suspend, change):
 Either condition holds the run ("either" protects both kinds of school;
 "both" would let 799 of those 800 suspensions through). Limits compare with
 "more than": exactly at the limit passes.
+
+**Creating** has its own rule, because the worst wrong file (last year's export,
+another school's) matches nobody and so unlinks, suspends and changes nothing:
+it only creates. Once the account holds at least ``MIN_CANVAS_SIS_IDS`` users with
+an SIS ID, a run is held
+
+* always when fewer than ``min_found_share`` of the roster's people were found
+  in Canvas by SIS ID (the wrong file, or SIS IDs written differently), and
+* when it would create more than ``max_create_share`` of the people the roster
+  and Canvas already share.
+
+A first sync into an empty account (fewer SIS-ID users than that) is never held
+for creating: creating everyone is what it is for.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from canvas_wizard.core.sync.match import MIN_CANVAS_SIS_IDS
 from canvas_wizard.core.sync.model import ActionKind, Plan, Snapshot
 
 
@@ -35,13 +49,17 @@ class SafetyLimits:
     max_change_count: int = 250
     #: Below this many actions of a kind, its share limit is not applied.
     min_count_for_share: int = 3
+    #: Creates, as a share of the roster's people Canvas already holds (may exceed 100 %).
+    max_create_share: float = 0.5
+    #: Fewer of the roster's people found in Canvas than this share: always held.
+    min_found_share: float = 0.1
 
 
 @dataclass(frozen=True, slots=True)
 class LimitBreach:
     """One limit a plan goes over, and what to tell the admin."""
 
-    what: str  # "unlink" | "suspend" | "change"
+    what: str  # "unlink" | "suspend" | "change" | "create"
     count: int
     total: int  # what the share is taken of
     share: float  # count / total (1.0 when total is 0)
@@ -133,4 +151,37 @@ def check_limits(plan: Plan, snapshot: Snapshot, limits: SafetyLimits) -> list[L
             floor=floor,
         ),
     ]
+    found.append(_create_breach(plan, existing_people, sis_logins, limits))
     return [b for b in found if b is not None]
+
+
+def _create_breach(
+    plan: Plan, existing: int, sis_logins: int, limits: SafetyLimits
+) -> LimitBreach | None:
+    creates = sum(1 for a in plan.people if a.kind is ActionKind.CREATE)
+    if not creates or sis_logins < MIN_CANVAS_SIS_IDS:
+        return None  # nothing to create, or a first sync into an (almost) empty account
+    roster_people = sum(1 for a in plan.people if a.person is not None)
+    found_share = existing / roster_people if roster_people else 0.0
+    share = creates / existing if existing else 1.0
+    again = "then approve this run once to go ahead, or change the limit in the settings."
+    if found_share < limits.min_found_share:
+        found = "none" if not existing else f"only {existing:,}"
+        sentence = (
+            f"This run would create {creates:,} new Canvas users, but {found} of the "
+            f"{roster_people:,} people in the roster ({found_share:.0%}) matched Canvas by SIS "
+            f"ID, although this account holds {sis_logins:,} users with an SIS ID. Is this the "
+            "right file? Last year's export or another school's looks like this, and so do SIS "
+            "IDs written differently in Cloudwork and Canvas. Check the file and a few SIS IDs, "
+            + again
+        )
+        return LimitBreach("create", creates, existing, share, sentence)
+    if creates >= limits.min_count_for_share and share > limits.max_create_share:
+        sentence = (
+            f"This run would create {creates:,} new Canvas users, {share:.0%} of the "
+            f"{existing:,} roster people Canvas already holds, more than the safety limit of "
+            f"{limits.max_create_share:.0%}. Check that the roster export is for the right "
+            "school and that its SIS IDs are written as in Canvas, " + again
+        )
+        return LimitBreach("create", creates, existing, share, sentence)
+    return None

@@ -1,6 +1,6 @@
 """Approving one held run: what limit it crossed, by how much, and exactly what it would do.
 
-A run that would unlink, suspend or change more than the safety limits allow
+A run that would unlink, suspend, change or create more than the safety limits allow
 stops before writing anything. The admin sees the limit's sentence, the numbers,
 and the first actions of each kind that crossed a limit, and either approves
 this one run or does not sync. "Don't sync" is the default button: pressing
@@ -42,6 +42,7 @@ _KINDS = {
     "unlink": (ActionKind.UNLINK, "Parent links removed"),
     "suspend": (ActionKind.SUSPEND, "Canvas users suspended"),
     "change": (ActionKind.UPDATE, "Existing users changed"),
+    "create": (ActionKind.CREATE, "New users created"),
     # An undo's limit on people it takes out of use: removed, or suspended instead.
     "remove": (ActionKind.REMOVE, "Canvas users removed or suspended"),
 }
@@ -49,6 +50,7 @@ _VERBS = {
     ActionKind.UNLINK: "Unlink",
     ActionKind.SUSPEND: "Suspend",
     ActionKind.UPDATE: "Change",
+    ActionKind.CREATE: "Create",
     ActionKind.REMOVE: "Remove",
 }
 
@@ -160,6 +162,7 @@ class ApprovalDialog(QDialog):
 
     @staticmethod
     def _settle(table: QTableWidget) -> None:
+        table.setTabKeyNavigation(False)
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setWordWrap(False)

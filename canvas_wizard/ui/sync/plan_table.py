@@ -20,7 +20,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
 )
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -46,8 +46,9 @@ from canvas_wizard.core.sync.plan_export import (
     person_row,
     write_plan_csv,
 )
+from canvas_wizard.ui.palette import problem_text_color
 from canvas_wizard.ui.tasks import run_in_background
-from canvas_wizard.ui.widgets import StatusLine, plain_label
+from canvas_wizard.ui.widgets import StatusLine, documents_dir, plain_label, plain_tooltip
 
 _Index = QModelIndex | QPersistentModelIndex
 _NO_PARENT = QModelIndex()
@@ -66,7 +67,6 @@ ACTION_LABELS = {
 }
 #: The filter's "Changes only": everything that would write to Canvas.
 CHANGES_ONLY = "changes"
-_CONFLICT_BRUSH = QBrush(QColor("#b00020"))
 _COLUMN_WIDTHS = (80, 60, 120, 200, 70, 300)
 
 
@@ -249,11 +249,14 @@ class PlanTableModel(QAbstractTableModel):
             return None
         if role == Qt.ItemDataRole.DisplayRole:
             return _cells(self.row(index.row()))[index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() >= len(COLUMNS) - 2:
+            # Changes and reasons are long: readable whole by hovering, not only by clicking.
+            return plain_tooltip(_cells(self.row(index.row()))[index.column()])
         if (
             role == Qt.ItemDataRole.ForegroundRole
             and self._shown[index.row()].kind is ActionKind.CONFLICT
         ):
-            return _CONFLICT_BRUSH
+            return QBrush(problem_text_color())  # follows a light or dark theme
         return None
 
 
@@ -302,6 +305,7 @@ class PlanView(QWidget):
         layout.addLayout(tools)
 
         self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # Tab moves to the next control, not cell
         self.table.setModel(self.model)
         self.table.setAccessibleName("Planned actions")
         # Plan order (people, then links) until the admin clicks a column.
@@ -399,7 +403,7 @@ class PlanView(QWidget):
         if plan is None:
             return
         path = choose_export_path(
-            self, "canvas-sync-preview.csv"
+            self, str(documents_dir() / "canvas-sync-preview.csv")
         )  # a module global: tests replace it
         if path is None:
             return

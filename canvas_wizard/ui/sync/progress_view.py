@@ -10,7 +10,6 @@ plain text.
 from __future__ import annotations
 
 from collections import Counter, deque
-from pathlib import Path
 
 from PySide6.QtCore import QMetaObject, QObject, Qt, Signal
 from PySide6.QtWidgets import (
@@ -27,7 +26,8 @@ from PySide6.QtWidgets import (
 )
 
 from canvas_wizard.core.errors import AuthorizationNeeded
-from canvas_wizard.core.sync.outcome import OutcomeStatus, Phase, Progress
+from canvas_wizard.core.sync.model import WRITE_KINDS
+from canvas_wizard.core.sync.outcome import OutcomeStatus, Phase, Progress, RecordOutcome
 from canvas_wizard.core.sync.service import METHOD_SIS_IMPORT, SyncOutcome
 from canvas_wizard.ui.sync import results_table
 from canvas_wizard.ui.sync.results_table import (
@@ -41,7 +41,7 @@ from canvas_wizard.ui.sync.results_table import (
     summary_text,
 )
 from canvas_wizard.ui.sync.worker import PHASE_TITLES, PHASES, RateMeter, SyncWorker
-from canvas_wizard.ui.widgets import StatusLine, describe_error, plain_label
+from canvas_wizard.ui.widgets import StatusLine, describe_error, documents_dir, plain_label
 
 #: Share of the overall bar per phase: writing and reading Canvas take the time.
 _WEIGHTS = {
@@ -126,31 +126,36 @@ class ProgressView(QWidget):
         self._connections: list[QMetaObject.Connection] = []
         layout = QVBoxLayout(self)
 
+        # The phases side by side, each title over its bar: two lines instead of six,
+        # so a school laptop's 768 pixels keep room for the results (issue 12).
         grid = QGridLayout()
+        grid.setVerticalSpacing(2)
         self.phase_bars: dict[Phase, QProgressBar] = {}
-        for row, phase in enumerate(PHASES):
+        for column, phase in enumerate(PHASES):
             bar = QProgressBar()
             bar.setAccessibleName(f"Progress: {PHASE_TITLES[phase]}")
-            grid.addWidget(QLabel(PHASE_TITLES[phase]), row, 0)
-            grid.addWidget(bar, row, 1)
+            grid.addWidget(QLabel(PHASE_TITLES[phase]), 0, column)
+            grid.addWidget(bar, 1, column)
+            grid.setColumnStretch(column, 1)
             self.phase_bars[phase] = bar
         self.overall_bar = QProgressBar()
         self.overall_bar.setRange(0, 1000)
         self.overall_bar.setAccessibleName("Overall progress")
         overall_label = QLabel("Overall")
         overall_label.setStyleSheet("font-weight: bold")
-        grid.addWidget(overall_label, len(PHASES), 0)
-        grid.addWidget(self.overall_bar, len(PHASES), 1)
-        grid.setColumnStretch(1, 1)
+        grid.addWidget(overall_label, 0, len(PHASES))
+        grid.addWidget(self.overall_bar, 1, len(PHASES))
+        grid.setColumnStretch(len(PHASES), 2)
         layout.addLayout(grid)
 
         counts = QGridLayout()
+        counts.setVerticalSpacing(0)
         self.count_labels: dict[str, QLabel] = {}
         self.count_captions: dict[str, QLabel] = {}
         for column, (key, title) in enumerate(COUNT_LABELS.items()):
             value = QLabel("–")
             value.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            value.setStyleSheet("font-size: 15pt; font-weight: bold")
+            value.setStyleSheet("font-size: 13pt; font-weight: bold")
             value.setAccessibleName(f"{title} so far")
             caption = QLabel(title)
             caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -159,10 +164,10 @@ class ProgressView(QWidget):
             self.count_labels[key] = value
             self.count_captions[key] = caption
         layout.addLayout(counts)
-        self.extra_counts = plain_label("")
-        layout.addWidget(self.extra_counts)
+        self.extra_counts = plain_label("", wrap=False)
 
         line = QHBoxLayout()
+        line.addWidget(self.extra_counts)
         self.activity = plain_label("", wrap=False)
         self.activity.setAccessibleName("Current activity")
         self.rate_label = plain_label("", wrap=False)
@@ -213,6 +218,7 @@ class ProgressView(QWidget):
         for bar in self.phase_bars.values():
             self._set_bar(bar, 0, 1, "")
         self.overall_bar.setValue(0)
+        self.overall_bar.setFormat("%p%")
         for key, label in self.count_labels.items():
             label.setText("–")
             self.count_captions[key].setText(COUNT_LABELS[key])
@@ -254,6 +260,8 @@ class ProgressView(QWidget):
         result = outcome.result
         preview = result.report.dry_run
         self._settle_bars(result.status, preview)
+        if result.status == "cancelled" and not preview:
+            self._show_written(result.report.outcomes)
         outcomes = result.report.outcomes
         self._show_counts(count_outcomes(outcomes, preview=preview), final=True, preview=preview)
         self.activity.clear()
@@ -367,6 +375,16 @@ class ProgressView(QWidget):
         if status in ("ok", "held"):
             self.overall_bar.setValue(1000)
 
+    def _show_written(self, outcomes: list[RecordOutcome]) -> None:
+        """After Cancel: the writes really made, not the records the applier got through
+        (those not reached count as processed, which read "5871 of 5871")."""
+        writes = [o for o in outcomes if o.action in WRITE_KINDS]
+        written = sum(1 for o in writes if o.status is OutcomeStatus.DONE)
+        text = f"{written} of {len(writes)} written — cancelled"
+        self._set_bar(self.phase_bars[Phase.APPLY], written, max(len(writes), 1), text)
+        self.overall_bar.setFormat("Cancelled")
+        self.overall_bar.setTextVisible(True)
+
     def _on_export(self) -> None:
         if self.outcome is None:
             return
@@ -374,7 +392,7 @@ class ProgressView(QWidget):
         results_table.export_report(
             self,
             self.outcome.result.report,
-            str(Path.home() / name),
+            str(documents_dir() / name),
             lambda path: self.export_status.setText(f"Report saved to {path}"),
             lambda error: self.export_status.setText(describe_export_error(error)),
         )

@@ -36,12 +36,38 @@ from PySide6.QtWidgets import (
 
 from canvas_wizard.core.sync.model import ActionKind
 from canvas_wizard.core.sync.outcome import OutcomeStatus, RecordOutcome
+from canvas_wizard.core.sync.plan_export import RECORD_LINK, RECORD_PERSON
 from canvas_wizard.core.sync.report import SyncReport, write_report_csv
 from canvas_wizard.core.sync.service import SyncOutcome
+from canvas_wizard.ui.sync.plan_table import ACTION_LABELS
 from canvas_wizard.ui.tasks import Task, run_in_background
 from canvas_wizard.ui.widgets import describe_error, plain_label, plain_tooltip
 
-COLUMNS = ("Status", "Action", "Record", "Key", "Name", "Message")
+COLUMNS = ("Status", "Action", "Record", "SIS ID", "Name", "Message")
+#: The words a person reads for each result; the preview table's for actions and records.
+STATUS_LABELS = {
+    OutcomeStatus.DONE: "Done",
+    OutcomeStatus.UNCHANGED: "Unchanged",
+    OutcomeStatus.CONFLICT: "Conflict",
+    OutcomeStatus.FAILED: "Failed",
+    OutcomeStatus.SKIPPED: "Skipped",
+    OutcomeStatus.NOT_RUN: "Not run",
+}
+RECORD_LABELS = {RECORD_PERSON: "Person", RECORD_LINK: "Link"}
+
+
+def outcome_cells(o: RecordOutcome) -> tuple[str, str, str, str, str, str]:
+    """A record's result in the words of the preview table (never "unchanged", "person")."""
+    return (
+        STATUS_LABELS.get(o.status, o.status.value),
+        ACTION_LABELS.get(o.action, o.action.value),
+        RECORD_LABELS.get(o.record, o.record),
+        o.key,
+        o.name,
+        o.message,
+    )
+
+
 #: Statuses offered in the filter, most urgent first.
 STATUS_ORDER = (
     OutcomeStatus.FAILED,
@@ -235,8 +261,7 @@ class OutcomeModel(QAbstractTableModel):
             return None
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             o = self._rows[index.row()]
-            cells = (o.status.value, o.action.value, o.record, o.key, o.name, o.message)
-            text = cells[index.column()]
+            text = outcome_cells(o)[index.column()]
             return plain_tooltip(text) if role == Qt.ItemDataRole.ToolTipRole else text
         return None
 
@@ -279,10 +304,7 @@ class OutcomeFilter(QSortFilterProxyModel):
             return False
         if not self._text:
             return True
-        return any(
-            self._text in cell.casefold()
-            for cell in (o.status.value, o.action.value, o.record, o.key, o.name, o.message)
-        )
+        return any(self._text in cell.casefold() for cell in outcome_cells(o))
 
 
 class ResultsTable(QWidget):
@@ -312,6 +334,7 @@ class ResultsTable(QWidget):
         self.proxy.setSourceModel(self.model)
         self.proxy.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.view = QTableView()
+        self.view.setTabKeyNavigation(False)  # Tab moves to the next control, not cell
         self.view.setAccessibleName("Results per record")
         self.view.setModel(self.proxy)
         self.view.setSortingEnabled(True)
@@ -342,7 +365,7 @@ class ResultsTable(QWidget):
             if counts[status]:
                 # Qt keeps a StrEnum as its plain str value: store that, and convert back.
                 self.status_combo.addItem(
-                    f"{status.value.capitalize()} ({counts[status]})", status.value
+                    f"{STATUS_LABELS[status]} ({counts[status]})", status.value
                 )
         found = self.status_combo.findData(keep) if keep else 0
         self.status_combo.setCurrentIndex(max(found, 0))

@@ -134,8 +134,10 @@ class SourcePanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         file_row = QHBoxLayout()
         self.path_edit = QLineEdit()
-        self.path_edit.setReadOnly(True)
-        self.path_edit.setPlaceholderText("Choose the roster export, or drop the file here")
+        self.path_edit.setPlaceholderText(
+            "Choose the roster export, drop it here, or paste its path and press Enter"
+        )
+        self.path_edit.returnPressed.connect(self._on_path_entered)
         self.path_edit.setAccessibleName("Roster file")
         self.choose_button = QPushButton("Choose file…")
         self.choose_button.setAccessibleName("Choose the roster file")
@@ -174,6 +176,7 @@ class SourcePanel(QWidget):
         self.problems_label = plain_label()
         self.problems_model = ProblemTableModel()
         self.problems_table = QTableView()
+        self.problems_table.setTabKeyNavigation(False)
         self.problems_table.setModel(self.problems_model)
         self.problems_table.setAccessibleName("Problems found in the roster")
         self.problems_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -357,6 +360,11 @@ class SourcePanel(QWidget):
         path = choose_roster_file(self)
         if path is not None:
             self.set_source(path)
+
+    def _on_path_entered(self) -> None:
+        text = self.path_edit.text().strip().strip('"').strip("'")
+        if text:
+            self.set_source(Path(text).expanduser())
 
     def _on_format_chosen(self, _index: int) -> None:
         self._mapping = None  # a mapping applies to Cloudwork exports only

@@ -36,6 +36,8 @@ class DeveloperKeyPage(WizardPage):
         self.open_button = QPushButton("Open Developer Keys in Canvas")
         self.open_button.setAccessibleName("Open the Developer Keys page of your Canvas")
         self.open_button.clicked.connect(self._on_open_keys)
+        # Enter on this page means Next (the wizard's default), never "open the browser".
+        self.open_button.setAutoDefault(False)
         open_row.addWidget(plain_label("1. Go to Admin → your school's account → Developer Keys."))
         open_row.addWidget(self.open_button)
         steps_layout.addLayout(open_row)
@@ -178,4 +180,12 @@ class DeveloperKeyPage(WizardPage):
 
     def _on_open_keys(self) -> None:
         url = developer_key_values(self.ctx.session.profile).developer_keys_url
-        self.run(lambda: self.ctx.open_url(url), lambda _ok: None)
+        self.run(lambda: self.ctx.open_url(url), lambda ok: self._on_browser(bool(ok), url))
+
+    def _on_browser(self, opened: bool, url: str) -> None:
+        if not opened:  # no usable browser here: say so at once, with the address to copy
+            self.status.show_status(
+                "info",
+                "No web browser could be opened on this computer. Open this address in a "
+                f"browser on any computer and follow the steps: {url}",
+            )

@@ -145,9 +145,11 @@ class SignInPage(WizardPage):
             self._on_no_browser(None)
 
     def _on_no_browser(self, _error: object) -> None:
+        link = f" {self._request.url}" if self._request is not None else ""
         self.status.show_status(
             "info",
-            'No web browser could be opened on this computer. Use "Copy sign-in link" below.',
+            "No web browser could be opened on this computer. Open this sign-in link in any "
+            f'browser (or use "Copy sign-in link" below), then paste back where it ends:{link}',
         )
 
     def _on_tick(self) -> None:

@@ -66,6 +66,7 @@ class AddressPage(WizardPage):
         self._shape_timer.setInterval(400)
         self._shape_timer.timeout.connect(self._check_shape)
         self.url_edit.textChanged.connect(self._on_text_changed)
+        self._shape_error = False  # the status shows the as-you-type check's own error
 
     def initializePage(self) -> None:
         if not self.url_edit.text() and self.ctx.session.profile.canvas_url:
@@ -75,6 +76,8 @@ class AddressPage(WizardPage):
         return bool(self.url_edit.text().strip()) and not self.busy
 
     def validatePage(self) -> bool:
+        # The as-you-type check must not wipe what the real check is about to say.
+        self._shape_timer.stop()
         text = self.url_edit.text()
         return self.check_then_advance(
             lambda: self.ctx.session.check_address(text),
@@ -87,6 +90,8 @@ class AddressPage(WizardPage):
 
     def _on_text_changed(self) -> None:
         self.completeChanged.emit()
+        if self.status.kind == "error" and not self._shape_error and not self.busy:
+            self.status.clear()  # the last check's message was about the old text
         self._shape_timer.start()
 
     def _check_shape(self) -> None:
@@ -94,10 +99,15 @@ class AddressPage(WizardPage):
         if not text:
             self.status.clear()
             return
+        if self.busy:
+            return
         try:
             normalize_canvas_url(text)
         except WizardError as exc:
             self.status.show_error(exc)
+            self._shape_error = True
         else:
-            if self.status.kind == "error":
+            # Only its own message: the reachability check's stays until the text changes.
+            if self._shape_error and self.status.kind == "error":
                 self.status.clear()
+            self._shape_error = False

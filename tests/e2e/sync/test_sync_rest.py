@@ -146,7 +146,7 @@ def test_sis_id_dropped_without_manage_sis_is_failed(
         people={"S1201": student("S1201", "Ivy Chen", "ivy.chen", "ivy@students.example")},
     )
 
-    result = run_sync(roster, client, ROOT, ROOT)
+    result = run_sync(roster, client, ROOT, ROOT, approve_limits=True)  # one new person
 
     assert result.status == "failed_records"
     (outcome,) = [o for o in result.report.outcomes if o.key == "S1201"]

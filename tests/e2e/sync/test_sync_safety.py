@@ -77,7 +77,16 @@ def test_cancel_mid_run_then_rerun_converges(canvas: SandboxCanvas, client: Canv
             cancel.cancel()
 
     applier = RestApplier(client, ROOT, ROOT, concurrency=1)
-    first = run_sync(roster, client, ROOT, ROOT, applier=applier, progress=progress, cancel=cancel)
+    first = run_sync(
+        roster,
+        client,
+        ROOT,
+        ROOT,
+        applier=applier,
+        progress=progress,
+        cancel=cancel,
+        approve_limits=True,  # 6 new of 1 known: over the create limit, approved here
+    )
 
     assert first.status == "cancelled" and first.report.cancelled
     statuses = [o.status for o in first.report.outcomes if o.action.value in ("create", "link")]

@@ -123,3 +123,63 @@ def test_suspending_everyone_is_a_share_of_one(world) -> None:
 def test_default_limits_come_with_the_options() -> None:
     assert SyncOptions().limits == SafetyLimits()
     assert SyncOptions().limits is not SyncOptions().limits
+
+
+def other_school_in_canvas(world, count: int) -> None:
+    """Canvas users with SIS IDs that no roster below mentions."""
+    for i in range(count):
+        world.user(f"Other {i}", (f"other{i}", f"C{i:05d}"))
+
+
+def test_a_roster_that_matches_nobody_in_a_populated_account_is_held(world) -> None:
+    # Last year's export, or another school's: 0 of 350 found, Canvas holds 300 SIS IDs.
+    other_school_in_canvas(world, 300)
+    for i in range(350):
+        world.person(f"N{i:05d}")
+    got = breaches(world)
+    assert set(got) == {"create"}
+    held = got["create"]
+    assert (held.count, held.total) == (350, 0)
+    assert "create 350 new Canvas users" in held.limit
+    assert "none of the 350 people in the roster (0%) matched Canvas" in held.limit
+    assert "holds 300 users with an SIS ID" in held.limit
+    assert "Is this the right file?" in held.limit
+    assert "approve this run once" in held.limit
+
+
+def test_a_low_match_is_held_even_below_the_share_floor(world) -> None:
+    other_school_in_canvas(world, 300)
+    world.person("N1")
+    world.person("N2")  # two creates: under min_count_for_share, still held
+    assert set(breaches(world)) == {"create"}
+
+
+def test_a_first_sync_into_an_empty_account_is_not_held(world) -> None:
+    for i in range(5):  # a few users without SIS IDs (admins, teachers)
+        world.user(f"Staff {i}", (f"staff{i}", None))
+    other_school_in_canvas(world, 9)  # under MIN_CANVAS_SIS_IDS: still "empty"
+    for i in range(3500):
+        world.person(f"N{i:05d}")
+    assert breaches(world) == {}
+
+
+def test_creating_more_than_the_share_of_people_already_in_canvas_is_held(world) -> None:
+    school(world, 100)
+    for i in range(50):  # 50 of 100: exactly the default 50 %, not more
+        world.person(f"N{i:05d}")
+    assert breaches(world) == {}
+    world.person("N99999")
+    got = breaches(world)["create"]
+    assert (got.count, got.total) == (51, 100)
+    assert "51% of the 100 roster people Canvas already holds" in got.limit
+    lenient = SafetyLimits(max_create_share=1.0)
+    assert breaches(world, lenient) == {}
+
+
+def test_the_found_share_threshold_can_be_set(world) -> None:
+    school(world, 20)
+    other_school_in_canvas(world, 500)
+    for i in range(10):
+        world.person(f"N{i:05d}")  # 20 of 30 found: 67 %; 10 creates of 20: 50 %, passes
+    assert breaches(world) == {}
+    assert set(breaches(world, SafetyLimits(min_found_share=0.7))) == {"create"}
