@@ -62,7 +62,8 @@ def _check_qt_and_wizard() -> CheckResult:
             app.processEvents()
             pages = len(wizard.pageIds())
             shown = wizard.currentPage() is not None and wizard.isVisible()
-            wizard.reject()
+            # done(), not reject(): reject() asks the technician before closing a setup.
+            wizard.done(0)
             wizard.deleteLater()
             app.processEvents()
         finally:
