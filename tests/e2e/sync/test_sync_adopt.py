@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from sync_support import ROOT, parent, seeded_roster, student, writes
+import requests
+from sync_support import ROOT, SignIn, parent, seeded_roster, student, writes
 
 from canvas_wizard.core.canvas import CanvasClient
 from canvas_wizard.core.roster import Link, Person, Roster
@@ -203,3 +205,37 @@ def test_many_adoptions_hold_the_run_until_approved(
     assert approved.status == "ok", approved.message
     assert approved.report.counts_by_action()["adopt"] == 12
     assert all(canvas.state.user_by_sis_id(p.sis_id) is not None for p in parents)
+
+
+class _StopAfterTheSisId(requests.Session):
+    """Drops every user edit: as if the sync died between re-keying and updating."""
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
+        if method == "PUT" and re.search(r"/api/v1/users/\d+$", str(url)):
+            raise requests.ConnectionError("Connection reset by peer")
+        return super().request(method, url, *args, **kwargs)
+
+
+def test_an_adoption_cut_short_converges_on_the_next_run_without_a_second_takeover(
+    canvas: SandboxCanvas, sign_in: SignIn
+) -> None:
+    lee = _self_registered(sign_in(), "Lee Park", "lee.park@home.example", "lee@old.example")
+    roster = _with(
+        parent("P2101", "Lee Park", "lee.park@home.example"), links=(Link("P2101", "S1004"),)
+    )
+    users_before = len(canvas.state.users)
+    with _StopAfterTheSisId() as session:
+        broken = sign_in(session=session)
+        first = run_sync(roster, broken, ROOT, ROOT, options=ADOPT, verify=False)
+    assert _outcome(first, "P2101").status is OutcomeStatus.FAILED
+    assert _sis_of(canvas, lee) == ["P2101"]  # the SIS ID got there; the email did not
+    assert canvas.state.observee_ids(lee) == []  # no link for a takeover that failed
+
+    again = run_sync(roster, sign_in(), ROOT, ROOT, options=ADOPT)
+
+    assert again.status == "ok", again.message
+    got = _outcome(again, "P2101")
+    assert got.action is ActionKind.UPDATE  # found by its SIS ID now: no second takeover
+    assert canvas.state.email_of(lee) == "lee.park@home.example"
+    assert len(canvas.state.users) == users_before
+    assert len(canvas.state.observee_ids(lee)) == 1
