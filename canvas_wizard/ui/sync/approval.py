@@ -43,12 +43,19 @@ _KINDS = {
     "suspend": (ActionKind.SUSPEND, "Canvas users suspended"),
     "change": (ActionKind.UPDATE, "Existing users changed"),
 }
-_VERBS = {ActionKind.UNLINK: "Unlink", ActionKind.SUSPEND: "Suspend", ActionKind.UPDATE: "Change"}
+_VERBS = {
+    ActionKind.UNLINK: "Unlink",
+    ActionKind.SUSPEND: "Suspend",
+    ActionKind.UPDATE: "Change",
+    ActionKind.ADOPT: "Take over",
+}
 
 
 def held_rows(breaches: Sequence[LimitBreach], plan: Plan) -> list[PlanRow]:
     """The plan's actions of every kind that crossed a limit, in plan order."""
     kinds = {_KINDS[b.what][0] for b in breaches if b.what in _KINDS}
+    if ActionKind.UPDATE in kinds:
+        kinds.add(ActionKind.ADOPT)  # taking a user over counts as a change (sync/limits.py)
     return [row for row in plan_rows(plan) if row.kind in kinds]
 
 

@@ -204,3 +204,18 @@ def test_adoptions_count_towards_the_change_limit(world) -> None:
     breaches = check_limits(plan, snapshot, SafetyLimits(max_change_count=20))
     assert [b.what for b in breaches] == ["change"]
     assert "change 30 of 30 existing Canvas users" in breaches[0].limit
+
+
+def test_the_preview_words_for_a_takeover(world) -> None:
+    from canvas_wizard.core.sync.plan_export import describe_totals, plan_rows
+
+    world.person("001234", "Ana Ruiz", username="ana", email=None)
+    world.user("Ana Ruiz", ("ana.r", None), email=None)
+    world.person("P1", "Lee Park", username="lee@home.example", email=None)
+    world.user("Lee Park", ("lee@home.example", None))
+    plan = world.plan(adopt=True)
+    rows = {r.sis_id: r for r in plan_rows(plan)}
+    assert rows["P1"].changes == "SIS ID: (none) → P1"
+    assert rows["P1"].kind is K.ADOPT
+    assert describe_totals(plan) == "1 to create, 1 to take over — 2 changes"
+    assert rows["001234"].kind is K.CREATE  # a different username and no email: not the same
