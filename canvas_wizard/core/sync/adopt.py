@@ -58,14 +58,15 @@ class AdoptMatch:
     def canvas(self) -> CanvasPerson:
         return self.holder.person
 
-    def describe(self, sis: str) -> str:
-        """The sentence the preview shows beside the adopt row."""
+    def describe(self, sis: str, verb: str = "Takes over") -> str:
+        """The sentence the preview shows beside the adopt row ("Matches" for a conflict)."""
         login = self.holder.login
         old = login.sis_user_id
         who = f'Canvas user "{self.canvas.name}" (id {self.canvas.id}, login "{login.unique_id}")'
         if old:
-            return f"Takes over {who}: Canvas SIS ID {old} is {sis} written differently."
-        return f"Takes over {who}, which has no SIS ID: {self.how}."
+            return f"{verb} {who}: Canvas SIS ID {old} is {sis} written differently."
+        same = "username" if self.how == BY_LOGIN else "default email"
+        return f"{verb} {who}, which has no SIS ID and the same {same} as the roster."
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +78,8 @@ class AdoptFinding:
     conflict: str = ""
     #: The one candidate was refused only because the names differ: likely someone else.
     names_differ: bool = False
+    #: Why no candidate may be taken over ("the names differ (…)"), "" for a match.
+    why: str = ""
 
 
 class AdoptionFinder:
@@ -167,12 +170,13 @@ class AdoptionFinder:
         users = {h.person.id: h for h in found}
         holders = [users[i] for i in sorted(users)]
         if len(holders) > 1:
-            return AdoptFinding(None, _refused(sis, holders, f"{len(holders)} Canvas users fit"))
+            why = f"{len(holders)} Canvas users fit"
+            return AdoptFinding(None, _refused(sis, holders, why), why=why)
         holder = holders[0]
         why = self._why_not(holder, person)
         if why:
             differ = why.startswith(_NAMES_DIFFER)
-            return AdoptFinding(None, _refused(sis, holders, why), names_differ=differ)
+            return AdoptFinding(None, _refused(sis, holders, why), names_differ=differ, why=why)
         return AdoptFinding(AdoptMatch(holder, how))
 
     def _why_not(self, holder: LoginHolder, person: Person) -> str:
@@ -212,7 +216,7 @@ def find_adoptions(finder: AdoptionFinder, people: dict[str, Person]) -> dict[st
                 if s != sis and f.match is not None and f.match.canvas.id == match.canvas.id
             )
             why = f"roster people {', '.join([sis, *rivals])} all match it"
-            out[sis] = AdoptFinding(None, _refused(sis, [match.holder], why))
+            out[sis] = AdoptFinding(None, _refused(sis, [match.holder], why), why=why)
     return out
 
 
@@ -240,23 +244,38 @@ def _loose(sis: str) -> str:
     return folded.lstrip("0") or folded[:1]
 
 
+def _shape(sis: str) -> tuple[str, str] | None:
+    """(the characters before the first digit, those after the last), or None: no digit."""
+    m = _AFFIX.match(sis.strip())
+    return (m["pre"], m["suf"]) if m else None
+
+
 def _detect_affix(canvas_ids: list[str], roster_ids: list[str]) -> tuple[str, str] | None:
-    """The (prefix, suffix) most Canvas SIS IDs share and the roster's do not, or None."""
+    """The (prefix, suffix) most Canvas SIS IDs add to the roster's, or None.
+
+    Measured against the roster's own usual shape: Canvas "S001234" for Cloudwork
+    "001234" is the prefix "S"; Canvas "NF-S1040" for Cloudwork "S1040" is "NF-".
+    """
     if len(canvas_ids) < AFFIX_MIN_COUNT:
         return None
-    shapes: Counter[tuple[str, str]] = Counter()
-    for sis in canvas_ids:
-        m = _AFFIX.match(sis.strip())
-        if m and (m["pre"] or m["suf"]):
-            shapes[(m["pre"], m["suf"])] += 1
-    if not shapes:
+    roster_shapes = Counter(s for s in map(_shape, roster_ids) if s is not None)
+    rpre, rsuf = "", ""
+    if roster_shapes:
+        (pre, suf), count = roster_shapes.most_common(1)[0]
+        if count > AFFIX_SHARE * len(roster_ids):
+            rpre, rsuf = pre, suf
+    added: Counter[tuple[str, str]] = Counter()
+    for shape in map(_shape, canvas_ids):
+        if shape is None or not (shape[0].endswith(rpre) and shape[1].startswith(rsuf)):
+            continue
+        extra = (shape[0][: len(shape[0]) - len(rpre)], shape[1][len(rsuf) :])
+        if extra != ("", ""):
+            added[extra] += 1
+    if not added:
         return None
-    (pre, suf), count = shapes.most_common(1)[0]
+    (pre, suf), count = added.most_common(1)[0]
     if count < AFFIX_MIN_COUNT or count <= AFFIX_SHARE * len(canvas_ids):
         return None
-    alike = sum(1 for s in roster_ids if s.startswith(pre) and s.endswith(suf))
-    if roster_ids and alike > AFFIX_SHARE * len(roster_ids):
-        return None  # the roster writes them so too: not a difference in format
     return pre, suf
 
 

@@ -215,11 +215,13 @@ class _Planner:
         match = finding.match
         if match is None:
             blocked = self._username_blocked(sis, person, None) if finding.names_differ else None
-            # Someone else holding the username: today's words say it best.
-            return _conflict(sis, person, blocked or finding.conflict)
+            # Someone else holding the username: today's words say it best, and why not.
+            if blocked:
+                return _conflict(sis, person, f"{blocked} Not taken over: {finding.why}.")
+            return _conflict(sis, person, finding.conflict)
         if not self.options.adopt:
             reason = (
-                f"{match.describe(sis)} Not taken over: taking over existing Canvas users is "
+                f"{match.describe(sis, 'Matches')} Not taken over: taking over existing Canvas users is "
                 f'off for this run. Run again with --adopt (or tick "{ADOPT_CHECKBOX}"), or '
                 f"give that user the SIS ID {sis} in Canvas."
             )
@@ -276,18 +278,18 @@ class _Planner:
         if matches and self.options.adopt:
             adopted = sum(1 for a in people if a.kind is ADOPT)
             notes.append(
-                f"{adopted} roster people are existing Canvas users and will be taken over "
+                f"{_people(adopted)} existing Canvas users and will be taken over "
                 f"({ways}): their Canvas login gets the roster's SIS ID. {affix}".strip()
             )
         elif matches:
             notes.append(
-                f"{len(matches)} roster people match existing Canvas users that could be taken "
+                f"{_people(len(matches), 'match', 'matches')} existing Canvas users that could be taken "
                 f"over ({ways}); they are conflicts for now. {affix} Rerun with --adopt, or "
                 f'tick "{ADOPT_CHECKBOX}" on the Sync tab.'.replace("  ", " ")
             )
         if refused:
             notes.append(
-                f"{refused} roster people look like existing Canvas users that cannot safely "
+                f"{_people(refused, 'look', 'looks')} like existing Canvas users that cannot safely "
                 "be taken over (names differ, several candidates, staff or admin accounts): "
                 "see their conflicts."
             )
@@ -524,6 +526,11 @@ class _Planner:
                 )
             out.append(LinkAction(kind, p_sis, s_sis, observer, observee, reason))
         return out
+
+
+def _people(n: int, verb: str = "are", one_verb: str = "is") -> str:
+    """ "1 roster person is" / "12 roster people are"."""
+    return f"1 roster person {one_verb}" if n == 1 else f"{n} roster people {verb}"
 
 
 def _conflict(sis: str, person: Person, reason: str, canvas_id: int | None = None) -> PersonAction:

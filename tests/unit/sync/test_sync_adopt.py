@@ -57,7 +57,7 @@ def test_without_adopt_a_self_registered_parent_is_a_conflict_and_the_plan_says_
     assert got.canvas_id == canvas.id
     assert "--adopt" in got.reason
     assert any(
-        "1 roster people match existing Canvas users that could be taken over" in n
+        "1 roster person matches existing Canvas users that could be taken over" in n
         and "1 by same username, no SIS ID in Canvas" in n
         for n in plan.notes
     ), plan.notes
@@ -219,3 +219,12 @@ def test_the_preview_words_for_a_takeover(world) -> None:
     assert rows["P1"].kind is K.ADOPT
     assert describe_totals(plan) == "1 to create, 1 to take over — 2 changes"
     assert rows["001234"].kind is K.CREATE  # a different username and no email: not the same
+
+
+def test_a_prefix_before_the_rosters_own_letters_is_found_too(world) -> None:
+    for n in range(1, 5):
+        world.person(f"S10{n}", f"Kid Number{n}", username=f"kid{n}")
+        world.user(f"Kid Number{n}", (f"kid{n}", f"NF-S10{n}"), email=f"kid{n}@school.example")
+    plan = world.plan(adopt=True)
+    assert action(plan, "S102").changes == (FieldChange("sis_id", "NF-S102", "S102"),)
+    assert any('look like "NF-" + Cloudwork\'s.' in n for n in plan.notes), plan.notes

@@ -152,7 +152,8 @@ def test_username_held_by_a_user_without_sis_id_is_a_conflict_naming_them(world)
     assert got.reason == (
         f'Username "jordan.lee" already belongs to Canvas user "Jordan Lee" (id {holder.id}, '
         "no SIS ID). Give that user the SIS ID S1031 in Canvas if it is the same person, or "
-        "change the username in Cloudwork."
+        "change the username in Cloudwork. Not taken over: the names differ (roster "
+        '"Person S1031", Canvas "Jordan Lee").'
     )
 
 

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import requests
-from sync_support import ROOT, SignIn, parent, seeded_roster, student, writes
+from sync_support import REDIRECT, ROOT, SignIn, parent, seeded_roster, student, writes
 
-from canvas_wizard.core.canvas import CanvasClient
-from canvas_wizard.core.roster import Link, Person, Roster
+from canvas_wizard.core.canvas import CanvasClient, StaticToken
+from canvas_wizard.core.roster import Link, Person, Roster, read_roster
 from canvas_wizard.core.sync import ActionKind, SyncOptions
 from canvas_wizard.core.sync.engine import run_sync
 from canvas_wizard.core.sync.outcome import OutcomeStatus
 from canvas_wizard.sandbox import SandboxCanvas
+from canvas_wizard.sandbox.seed import PREFIXED_STUDENTS, SELF_REGISTERED, seed_lived_in
+from canvas_wizard.sandbox.signin import sign_in as sandbox_sign_in
 
 ADOPT = SyncOptions(adopt=True)
 
@@ -239,3 +242,35 @@ def test_an_adoption_cut_short_converges_on_the_next_run_without_a_second_takeov
     assert canvas.state.email_of(lee) == "lee.park@home.example"
     assert len(canvas.state.users) == users_before
     assert len(canvas.state.observee_ids(lee)) == 1
+
+
+def test_the_demo_schools_first_sync_with_and_without_adopt() -> None:
+
+    with SandboxCanvas(seed=True, latency=0.0) as demo:
+        seed_lived_in(demo.state)
+
+        key = demo.add_developer_key(redirect_uris=[REDIRECT])
+        with requests.Session() as http:
+            tokens = sandbox_sign_in(demo, key, REDIRECT, as_user_id=1, session=http)
+        client = CanvasClient(demo.url, StaticToken(tokens.access_token), sleep=lambda _: None)
+        sample = Path(__file__).resolve().parents[3] / "resources" / "sample-cloudwork-export.csv"
+        roster = read_roster(sample)
+
+        def first(adopt: bool) -> Any:
+            return run_sync(
+                roster,
+                client,
+                ROOT,
+                ROOT,
+                options=SyncOptions(adopt=adopt),
+                dry_run=True,
+                prefer_report=True,
+            )
+
+        without, with_adopt = first(False), first(True)
+        client.close()
+    takeable = len(SELF_REGISTERED) - 1 + len(PREFIXED_STUDENTS) + 1  # + Jordan Lee, - M. Roberts
+    assert without.plan.person_totals()[ActionKind.CONFLICT] == takeable + 2
+    assert with_adopt.plan.person_totals()[ActionKind.ADOPT] == takeable
+    # Left: "M. Roberts" is not the roster's Mark Roberts, and S1099's login is deleted.
+    assert sorted(a.sis_id for a in with_adopt.plan.conflicts) == ["P2008", "S1099"]
