@@ -110,9 +110,9 @@ def main(out_dir: Path) -> int:
 def main_window_shots(
     app: QApplication, store: ProfileStore, secrets: SecretStore, profile: object, out_dir: Path
 ) -> None:
-    from canvas_wizard.ui.main_window import MainWindow
     from PySide6.QtCore import Qt
 
+    from canvas_wizard.ui.main_window import MainWindow
     from canvas_wizard.ui.sync import approval
 
     MatchContains = Qt.MatchFlag.MatchContains
