@@ -85,6 +85,12 @@ def add_sync_commands(sub: Any) -> None:
         help="suspend Canvas people with an SIS ID who are no longer in the roster",
     )
     sync.add_argument(
+        "--adopt",
+        action="store_true",
+        help="take over Canvas users who clearly are a roster person but lack its SIS ID "
+        "(self-registered parents, SIS IDs written differently); API method only",
+    )
+    sync.add_argument(
         "--skip-bad-rows", action="store_true", help="sync the good rows when some rows have errors"
     )
     sync.add_argument("--json", action="store_true", help="print a summary object on stdout")
@@ -153,7 +159,9 @@ def run_sync_command(args: argparse.Namespace, paths: AppPaths, out: TextIO) -> 
         dry_run=args.dry_run,
         approve=args.approve or args.approve_limits,
         options=SyncOptions(
-            suspend_missing=args.suspend_missing, pass_integration_id=args.integration_id
+            suspend_missing=args.suspend_missing,
+            pass_integration_id=args.integration_id,
+            adopt=args.adopt,
         ),
         skip_bad_rows=args.skip_bad_rows,
         trigger="scheduled" if args.scheduled else "manual",

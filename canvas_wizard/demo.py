@@ -16,6 +16,7 @@ from pathlib import Path
 from canvas_wizard.core.auth import redirect_uri_for
 from canvas_wizard.core.store import Profile
 from canvas_wizard.sandbox import DeveloperKey, SandboxCanvas
+from canvas_wizard.sandbox.seed import seed_lived_in
 
 
 def free_loopback_port() -> int:
@@ -35,6 +36,8 @@ class DemoEnvironment:
     @classmethod
     def start(cls, home: Path | None = None, *, latency: float = 0.05) -> DemoEnvironment:
         sandbox = SandboxCanvas(seed=True, latency=latency)
+        # The demo school's Canvas is lived in: self-registered parents, older SIS IDs.
+        seed_lived_in(sandbox.state)
         sandbox.start()
         port = free_loopback_port()
         key = sandbox.add_developer_key(redirect_uris=[redirect_uri_for(port)])

@@ -112,8 +112,12 @@ def main(out_dir: Path) -> int:
 def main_window_shots(
     app: QApplication, store: ProfileStore, secrets: SecretStore, profile: object, out_dir: Path
 ) -> None:
+    from PySide6.QtCore import Qt
+
     from canvas_wizard.ui.main_window import MainWindow
     from canvas_wizard.ui.sync import approval
+
+    MatchContains = Qt.MatchFlag.MatchContains
 
     approval.ask_approval = lambda *args: True  # the screenshots show an approved run
     window = MainWindow(store, secrets, profile)  # type: ignore[arg-type]
@@ -135,6 +139,16 @@ def main_window_shots(
     wait_until(app, lambda: tab.last_preview is not None)
     shot("2-preview")
     first_preview = tab.last_preview
+    # A lived-in Canvas: the same preview taking over the users who are already there.
+    tab.adopt.setChecked(True)
+    tab.last_preview = None
+    tab.preview_button.click()
+    wait_until(app, lambda: tab.last_preview is not None)
+    tab.plan_view.action_filter.setCurrentIndex(
+        tab.plan_view.action_filter.findText("Take over", MatchContains)
+    )
+    shot("2b-preview-adopt")
+    tab.plan_view.action_filter.setCurrentIndex(0)
     tab.sync_button.click()
     wait_until(app, lambda: tab.worker is not None and not tab.worker.running, timeout=60)
     shot("3-progress")

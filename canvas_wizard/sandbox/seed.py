@@ -162,3 +162,41 @@ def seed_northfield(state: SandboxState) -> None:
             SECONDARY,
             email="jordan.lee@northfield.example",
         )
+
+
+# A Canvas the school already lived in, for --demo: parents who registered themselves
+# (login = their email, no SIS ID; names as people type them), one whose name does not
+# match the roster's, and students an older script gave SIS IDs with its own prefix.
+# (name in Canvas, login = email)
+SELF_REGISTERED = [
+    ("claire brown", "claire.brown@inbox.example"),
+    ("Gareth Evans", "gareth.evans@inbox.example"),
+    ("Roberts, Helen", "helen.roberts@mailbox.example"),
+    ("Sean O'Connor", "sean.oconnor@oconnor-family.example"),
+    ("Aoife  O'Connor", "aoife@oconnor-family.example"),
+    ("Lucia Fernandez", "lucia.fernandez@correo.example"),
+    ("Anna Kowalski", "anna.kowalski@poczta.example"),
+    ("Rajesh Kumar Sharma", "rajesh.sharma@inbox.example"),
+    ("Neha Sharma", "neha.sharma@inbox.example"),
+    ("Dubois, Émilie", "emilie.dubois@courriel.example"),
+    ("FARAH HASSAN", "farah.hassan@mailbox.example"),
+    ("Jonas Muller", "jonas.mueller@post.example"),
+    # Not the roster's Mark Roberts by name: a conflict naming this user, never taken over.
+    ("M. Roberts", "mark.roberts@mailbox.example"),
+]
+# (SIS ID as the older script wrote it, name, login, home account)
+PREFIXED_STUDENTS = [
+    ("NF-S1009", "Liam O'Connor", "liam.oconnor", SECONDARY),
+    ("NF-S1014", "Aarav Sharma", "aarav.sharma", SECONDARY),
+    ("NF-S1016", "Chloé Dubois", "chloe.dubois", SECONDARY),
+]
+
+
+def seed_lived_in(state: SandboxState) -> None:
+    """Add what a school's Canvas holds before its first sync (see SELF_REGISTERED)."""
+    with state.lock:
+        for name, email in SELF_REGISTERED:
+            _add_user(state, name, email, ROOT_ACCOUNT_ID, email=email)
+        for sis_id, name, login, home in PREFIXED_STUDENTS:
+            email = f"{login}@students.northfield.example"
+            _add_user(state, name, login, home, sis_id=sis_id, email=email)

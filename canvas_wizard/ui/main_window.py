@@ -34,6 +34,7 @@ from canvas_wizard.core.settings import AppSettings, load_settings_or_defaults
 from canvas_wizard.core.store import Profile, ProfileStore, SecretStore
 from canvas_wizard.core.store.history import RunSummary
 from canvas_wizard.core.sync.model import Plan, SyncOptions
+from canvas_wizard.core.sync.plan import ADOPT_CHECKBOX
 from canvas_wizard.core.sync.report import status_words
 from canvas_wizard.core.sync.service import (
     METHOD_API,
@@ -107,6 +108,13 @@ class SyncTab(QWidget):
             )
         self.suspend_missing = QCheckBox("Suspend Canvas users who left the roster")
         self.suspend_missing.setAccessibleName("Suspend Canvas users who left the roster")
+        self.adopt = QCheckBox(ADOPT_CHECKBOX)
+        self.adopt.setAccessibleName(ADOPT_CHECKBOX)
+        self.adopt.setToolTip(
+            "Roster people who already have a Canvas account (a self-registered parent, a "
+            "SIS ID written differently) get the roster's SIS ID on that account instead of "
+            "a conflict. The preview lists each one. Canvas API method only."
+        )
         self.preview_button = QPushButton("Preview")
         self.preview_button.setAccessibleName("Preview the sync without writing anything")
         self.sync_button = QPushButton("Sync now")
@@ -114,6 +122,7 @@ class SyncTab(QWidget):
         options.addWidget(QLabel("Write with:"))
         options.addWidget(self.method)
         options.addWidget(self.suspend_missing)
+        options.addWidget(self.adopt)
         options.addStretch(1)
         self.schedule_button = QPushButton("Schedule…")
         self.schedule_button.setAccessibleName("Schedule unattended syncing, or pause it")
@@ -173,7 +182,9 @@ class SyncTab(QWidget):
             method=str(self.method.currentData()),
             dry_run=dry_run,
             approve=approve,
-            options=SyncOptions(suspend_missing=self.suspend_missing.isChecked()),
+            options=SyncOptions(
+                suspend_missing=self.suspend_missing.isChecked(), adopt=self.adopt.isChecked()
+            ),
             skip_bad_rows=self.source.skip_bad_rows(),
         )
 

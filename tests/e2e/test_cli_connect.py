@@ -302,3 +302,27 @@ def test_a_sync_says_in_its_notes_what_a_missing_permission_costs(canvas: Sandbo
     assert any("read_reports" in n for n in summary["notes"]), summary
     text = cli("sync", "school", "--source", str(SAMPLE), "--dry-run")
     assert "Note: Without the Canvas permission read_reports" in text.stdout
+
+
+def test_sync_adopt_takes_over_the_hand_made_user_and_sis_import_refuses_it(
+    canvas: SandboxCanvas,
+):
+    add_profile(canvas)
+    assert cli("authorize", "school").returncode == 0
+    assert cli("connect", "school", "--account", "1").returncode == 0
+    jordan = canvas.state.user_by_login("jordan.lee")  # made by hand in Canvas, no SIS ID
+    assert jordan is not None
+
+    plain = cli("sync", "school", "--source", str(SAMPLE), "--dry-run", "--json")
+    notes = json.loads(plain.stdout)["notes"]
+    assert any("could be taken over" in n and "--adopt" in n for n in notes), notes
+
+    refused = cli("sync", "school", "--source", str(SAMPLE), "--adopt", "--method", "sis-import")
+    assert refused.returncode == 2
+    assert "Canvas API method" in refused.stderr
+
+    result = cli("sync", "school", "--source", str(SAMPLE), "--adopt", "--approve-limits", "--json")
+    summary = json.loads(result.stdout)
+    assert summary["actions"]["adopt"] == 1, summary
+    assert canvas.state.user_by_sis_id("S1031").id == jordan.id  # taken over, not duplicated
+    assert not any(p["sis_id"] == "S1031" for p in summary["problems"])

@@ -129,6 +129,7 @@ class SyncRun:
         self.prefer_report = prefer_report or isinstance(self.applier, SisImportApplier)
         self._preflight_notes: list[str] = []
         self._emails_visible = True
+        self._self_id: int | None = None  # the signed-in admin's Canvas id, once asked
         self.skip_bad_rows = skip_bad_rows
         self.verify = verify
         self.progress = progress or _no_progress
@@ -332,7 +333,16 @@ class SyncRun:
         )
         if not self._emails_visible:
             snapshot.emails_visible = False
+        if self.options.adopt:
+            snapshot.protected_users.update(self._protected_users())
         return snapshot
+
+    def _protected_users(self) -> dict[int, str]:
+        """Canvas users a takeover must never touch: the signed-in admin (asked once)."""
+        if self._self_id is None:
+            me = self.client.get("/api/v1/users/self")
+            self._self_id = int(me["id"]) if isinstance(me, dict) and "id" in me else 0
+        return {self._self_id: "the signed-in admin"} if self._self_id else {}
 
     def _verify(self, roster: Roster, outcomes: list[RecordOutcome]) -> list[RecordOutcome]:
         """Read Canvas again and plan again: whatever was written must now be settled.

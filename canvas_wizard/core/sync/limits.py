@@ -79,7 +79,8 @@ _WORDING = {
 _ADVICE = {
     "unlink": "Check that the roster export is complete and lists every parent's students",
     "suspend": "Check that the roster export is complete and is for the right school",
-    "change": "Check the preview for changes you did not expect (names, emails, usernames)",
+    "change": "Check the preview for changes you did not expect (names, emails, usernames, "
+    "Canvas users taken over)",
 }
 
 
@@ -119,7 +120,8 @@ def check_limits(plan: Plan, snapshot: Snapshot, limits: SafetyLimits) -> list[L
     )
     suspends = sum(1 for a in plan.people if a.kind is ActionKind.SUSPEND)
     sis_logins = sum(1 for h in snapshot.by_sis_id.values() if not h.deleted)
-    changes = sum(1 for a in plan.people if a.kind is ActionKind.UPDATE)
+    # Taking over an existing user changes who owns it: it counts as a change.
+    changes = sum(1 for a in plan.people if a.kind in (ActionKind.UPDATE, ActionKind.ADOPT))
     existing_people = sum(
         1 for a in plan.people if a.person is not None and a.canvas_id is not None
     )

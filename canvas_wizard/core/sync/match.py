@@ -38,8 +38,10 @@ class MatchReport:
             return (
                 f"{len(self.near_misses)} roster SIS IDs match a Canvas SIS ID only when case or "
                 f'leading zeros are ignored (for example roster "{ours}" and Canvas "{theirs}"). '
-                "Canvas compares SIS IDs exactly, so these people would be created again. Make "
-                "the SIS IDs in Cloudwork and Canvas the same format before syncing."
+                "Canvas compares SIS IDs exactly, so the sync does not match them: each is a "
+                "conflict unless you let the sync take those Canvas users over (--adopt, or "
+                '"Take over matching Canvas users" on the Sync tab), which gives them '
+                "Cloudwork's SIS IDs."
             )
         # A school's first sync into a Canvas holding a few SIS IDs matches little, and
         # rightly so: only warn when Canvas holds about as many SIS IDs as the roster.

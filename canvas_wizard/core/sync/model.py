@@ -122,6 +122,8 @@ class Snapshot:
     #: False when Canvas did not show emails (no read_email_addresses): they are unknown,
     #: not empty, so the planner leaves emails alone.
     emails_visible: bool = True
+    #: Canvas user ids never taken over by adoption, and why ("the signed-in admin").
+    protected_users: dict[int, str] = field(default_factory=dict)
     _indexes: _Indexes | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
@@ -190,6 +192,8 @@ class Snapshot:
 
 class ActionKind(StrEnum):
     CREATE = "create"
+    #: Take over an existing Canvas user (no or another-format SIS ID): see sync/adopt.py.
+    ADOPT = "adopt"
     UPDATE = "update"
     UNCHANGED = "unchanged"
     LINK = "link"
@@ -206,6 +210,7 @@ class ActionKind(StrEnum):
 WRITE_KINDS = frozenset(
     {
         ActionKind.CREATE,
+        ActionKind.ADOPT,
         ActionKind.UPDATE,
         ActionKind.SUSPEND,
         ActionKind.LINK,
@@ -219,8 +224,9 @@ WRITE_KINDS = frozenset(
 class FieldChange:
     """One field of one person, as Canvas has it and as it will be.
 
-    ``field`` is "name", "email", "login", or "status" (a suspended login the
-    roster has as active again: old "suspended", new "active").
+    ``field`` is "name", "email", "login", "status" (a suspended login the
+    roster has as active again: old "suspended", new "active"), or "sis_id" (ADOPT:
+    the SIS ID the taken-over login has, None for none, and the roster's).
     """
 
     field: str
@@ -359,6 +365,9 @@ class SyncOptions:
     login_provider_label: str = ""
     #: Give new logins the roster's integration IDs (Person.integration_id).
     pass_integration_id: bool = False
+    #: Take over Canvas users who are clearly a roster person Canvas lacks by exact SIS ID
+    #: (sync/adopt.py). Off: they are conflicts, and the plan says how many could be.
+    adopt: bool = False
 
 
 @dataclass

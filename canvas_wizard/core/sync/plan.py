@@ -18,6 +18,10 @@ Decisions worth knowing (each has a test):
   name is an update, because people see their name.
 * A missing roster email never blanks Canvas's email.
 * Nothing is changed for a person in conflict, links included.
+* A roster person Canvas lacks by exact SIS ID but who clearly is an existing
+  Canvas user (sync/adopt.py) is taken over (ADOPT) only with
+  ``SyncOptions.adopt``; without it they are a conflict, never a second account,
+  and a note says how many could be taken over.
 
 It must stay fast (100,000 people and 150,000 links well within a second):
 every lookup goes through a dict built once, and the common case (nothing
@@ -27,11 +31,13 @@ changed) takes the shortest path.
 from __future__ import annotations
 
 import gc
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from operator import attrgetter
 
 from canvas_wizard.core.roster.model import Link, Person, Roster
+from canvas_wizard.core.sync.adopt import AdoptFinding, AdoptionFinder, AdoptMatch, find_adoptions
 from canvas_wizard.core.sync.model import (
     LOGIN_SUSPENDED,
     ActionKind,
@@ -53,6 +59,7 @@ from canvas_wizard.core.sync.staff_links import plan_staff_links, staff_links_no
 CREATE, UPDATE, UNCHANGED = ActionKind.CREATE, ActionKind.UPDATE, ActionKind.UNCHANGED
 LINK, UNLINK, SUSPEND = ActionKind.LINK, ActionKind.UNLINK, ActionKind.SUSPEND
 CONFLICT, SKIP = ActionKind.CONFLICT, ActionKind.SKIP
+ADOPT = ActionKind.ADOPT
 
 
 def plan_sync(roster: Roster, snapshot: Snapshot, options: SyncOptions) -> Plan:
@@ -95,8 +102,22 @@ class _Planner:
         # whatever it leaves out is unchanged, not gone. getattr: older rosters lack it.
         self.roster_complete: bool = getattr(roster, "complete", True)
         self.emails_visible: bool = getattr(snapshot, "emails_visible", True)
+        self.finder: AdoptionFinder | None = None
+        self.adoptable: dict[str, AdoptFinding] = {}
+
+    def _find_adoptions(self) -> None:
+        """Candidates for the active roster people no login holds by exact SIS ID."""
+        by_sis = self.by_sis
+        unmatched = {
+            sis: p for sis, p in self.roster.people.items() if p.active and sis not in by_sis
+        }
+        if unmatched and self.snapshot.people:
+            protected = getattr(self.snapshot, "protected_users", {})
+            self.finder = AdoptionFinder(self.roster, self.snapshot, protected)
+            self.adoptable = find_adoptions(self.finder, unmatched)
 
     def plan(self) -> Plan:
+        self._find_adoptions()
         person_of = self._person
         # Roster order first (memory order: measurably faster than jumping around),
         # sorted once at the end.
@@ -129,6 +150,7 @@ class _Planner:
         if staff_links:
             notes.append(staff_links_note(staff_links))
         notes += sign_in_notes(people, self.options)
+        notes += self._adoption_notes(people)
         return Plan(people=people, links=links, options=self.options, notes=notes)
 
     # -- people ---------------------------------------------------------------
@@ -138,6 +160,9 @@ class _Planner:
         if not person.active:
             return self._inactive(sis, person, holder)
         if holder is None:
+            finding = self.adoptable.get(sis) if self.adoptable else None
+            if finding is not None:
+                return self._adopt_or_hold(sis, person, finding)
             return self._new(sis, person)
         if holder.deleted:
             return _conflict(sis, person, _sis_on_deleted_login(sis, holder))
@@ -185,6 +210,90 @@ class _Planner:
                 UPDATE, sis, person, canvas.id, tuple(changes), note, person.role, login.id
             )
         return PersonAction(UNCHANGED, sis, person, canvas.id, (), note, person.role, login.id)
+
+    def _adopt_or_hold(self, sis: str, person: Person, finding: AdoptFinding) -> PersonAction:
+        match = finding.match
+        if match is None:
+            blocked = self._username_blocked(sis, person, None) if finding.names_differ else None
+            # Someone else holding the username: today's words say it best, and why not.
+            if blocked:
+                return _conflict(sis, person, f"{blocked} Not taken over: {finding.why}.")
+            return _conflict(sis, person, finding.conflict)
+        if not self.options.adopt:
+            reason = (
+                f"{match.describe(sis, 'Matches')} Not taken over: taking over existing Canvas users is "
+                f'off for this run. Run again with --adopt (or tick "{ADOPT_CHECKBOX}"), or '
+                f"give that user the SIS ID {sis} in Canvas."
+            )
+            return _conflict(sis, person, reason, match.canvas.id)
+        return self._adopt(sis, person, match)
+
+    def _adopt(self, sis: str, person: Person, match: AdoptMatch) -> PersonAction:
+        """Take ``match`` over: its login gets the roster's SIS ID, then the usual updates."""
+        canvas, login, options = match.canvas, match.holder.login, self.options
+        changes = [FieldChange("sis_id", login.sis_user_id, sis)]
+        name = normalise_name(person.full_name)
+        if options.update_names and name and name != normalise_name(canvas.name):
+            changes.append(FieldChange("name", canvas.name, name))
+        email = (person.email or "").strip()
+        if (
+            options.update_emails
+            and email
+            and self.emails_visible
+            and (canvas.email is None or email_key(canvas.email) != email_key(email))
+        ):
+            changes.append(FieldChange("email", canvas.email, email))
+        wanted = person.username.strip()
+        if options.update_logins and wanted and login_key(wanted) != login_key(login.unique_id):
+            if any(h.person.id == canvas.id for h in self.by_login.get(login_key(wanted), ())):
+                pass  # another login of this very user has it: sign-in already works
+            else:
+                blocked = self._username_blocked(sis, person, canvas.id)
+                if blocked:
+                    return _conflict(sis, person, blocked, canvas.id)
+                changes.append(FieldChange("login", login.unique_id, person.username))
+        if options.reactivate_suspended and login.workflow_state == LOGIN_SUSPENDED:
+            changes.append(FieldChange("status", "suspended", "active"))
+        self.linkable[sis] = canvas.id
+        return PersonAction(
+            ADOPT,
+            sis,
+            person,
+            canvas.id,
+            tuple(changes),
+            match.describe(sis),
+            person.role,
+            login.id,
+        )
+
+    def _adoption_notes(self, people: list[PersonAction]) -> list[str]:
+        if not self.adoptable:
+            return []
+        matches = [f.match for f in self.adoptable.values() if f.match is not None]
+        refused = sum(1 for f in self.adoptable.values() if f.match is None)
+        notes = []
+        how = Counter(m.how for m in matches)
+        ways = ", ".join(f"{n} by {h}" for h, n in sorted(how.items(), key=lambda x: -x[1]))
+        affix = self.finder.affix_note() if self.finder is not None else ""
+        if matches and self.options.adopt:
+            adopted = sum(1 for a in people if a.kind is ADOPT)
+            notes.append(
+                f"{_people(adopted)} existing Canvas users and will be taken over "
+                f"({ways}): their Canvas login gets the roster's SIS ID. {affix}".strip()
+            )
+        elif matches:
+            notes.append(
+                f"{_people(len(matches), 'match', 'matches')} existing Canvas users that could be taken "
+                f"over ({ways}); they are conflicts for now. {affix} Rerun with --adopt, or "
+                f'tick "{ADOPT_CHECKBOX}" on the Sync tab.'.replace("  ", " ")
+            )
+        if refused:
+            notes.append(
+                f"{_people(refused, 'look', 'looks')} like existing Canvas users that cannot safely "
+                "be taken over (names differ, several candidates, staff or admin accounts): "
+                "see their conflicts."
+            )
+        return notes
 
     def _new(self, sis: str, person: Person) -> PersonAction:
         name = normalise_name(person.full_name)
@@ -419,12 +528,20 @@ class _Planner:
         return out
 
 
+def _people(n: int, verb: str = "are", one_verb: str = "is") -> str:
+    """ "1 roster person is" / "12 roster people are"."""
+    return f"1 roster person {one_verb}" if n == 1 else f"{n} roster people {verb}"
+
+
 def _conflict(sis: str, person: Person, reason: str, canvas_id: int | None = None) -> PersonAction:
     """Nothing is changed for this person; ``reason`` says who holds what and what to do."""
     return PersonAction(CONFLICT, sis, person, canvas_id, reason=reason, role=person.role)
 
 
 # -- what the admin reads: who holds what, and what to do about it -------------
+
+#: The Sync tab's words for SyncOptions.adopt.
+ADOPT_CHECKBOX = "Take over matching Canvas users that have no SIS ID"
 
 _DELTA_ROSTER = (
     "The roster lists only changes, so people and links missing from it are left as they "

@@ -40,6 +40,8 @@ class PlanRow:
 def describe_change(change: FieldChange) -> str:
     """``name: Old → New``; a value being set for the first time shows only the new one."""
     new = change.new if change.new is not None else "(none)"
+    if change.field == "sis_id":  # a takeover: the old value (often none) matters
+        return f"SIS ID: {change.old or '(none)'} → {new}"
     if change.old is None:
         return f"{change.field}: {new}"
     return f"{change.field}: {change.old} → {new}"
@@ -58,6 +60,7 @@ def describe_totals(plan: Plan) -> str:
     people, links = plan.person_totals(), plan.link_totals()
     parts = [
         (people[ActionKind.CREATE], "{} to create"),
+        (people[ActionKind.ADOPT], "{} to take over"),
         (people[ActionKind.UPDATE], "{} to update"),
         (people[ActionKind.SUSPEND], "{} to suspend"),
         (people[ActionKind.REMOVE], "{} to remove from the account"),

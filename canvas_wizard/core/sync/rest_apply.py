@@ -11,6 +11,10 @@ inside Canvas's rate limit. Every plan record gets exactly one
 * **Verify the SIS ID.** Canvas drops ``pseudonym[sis_user_id]`` without a word
   when the signed-in account may not manage SIS data, so a create is confirmed
   by reading back the SIS ID.
+* **Adopt** (take over an existing user) first gives the user's login the roster's
+  SIS ID (``PUT /api/v1/accounts/:root/logins/:id``, ``login[sis_user_id]``), then
+  updates the rest as for an update. Run again, it finds the login already holding
+  the SIS ID and does not write it twice; the next run matches the user exactly.
 * **Cancel** stops new records from starting; those in flight finish; the rest
   are NOT_RUN.
 
@@ -41,6 +45,7 @@ from canvas_wizard.core.sync.model import (
     PersonAction,
     Plan,
     Snapshot,
+    login_key,
 )
 from canvas_wizard.core.sync.outcome import (
     CancelToken,
@@ -55,6 +60,7 @@ from canvas_wizard.core.sync.outcome import (
 _PLAIN_SIS = re.compile(r"[A-Za-z0-9_\-]+")
 _COUNT_WORDS = {
     ActionKind.CREATE: "created",
+    ActionKind.ADOPT: "taken over",
     ActionKind.UPDATE: "updated",
     ActionKind.SUSPEND: "suspended",
     ActionKind.LINK: "linked",
@@ -156,6 +162,8 @@ class _Run:
         self.lock = threading.Lock()
         self.ids: dict[str, int] = {}  # SIS ID → Canvas id, for people written in this run
         self.not_ready: dict[str, str] = {}  # SIS ID → why its links cannot be made
+        # People to take over: their links wait until the takeover is done.
+        self.adopting = {a.sis_id for a in plan.people if a.kind is ActionKind.ADOPT}
         self.total = plan.writes()
         self.done = 0
         self.counts: dict[str, int] = {}
@@ -236,6 +244,8 @@ class _Run:
     def _person(self, action: PersonAction) -> RecordOutcome:
         if action.kind is ActionKind.CREATE:
             outcome = self._create(action)
+        elif action.kind is ActionKind.ADOPT:
+            outcome = self._adopt(action)
         elif action.kind is ActionKind.UPDATE:
             outcome = self._update(action)
         elif action.kind is ActionKind.REMOVE:
@@ -403,6 +413,83 @@ class _Run:
             done += ["username" if k == "unique_id" else "status" for k in login]
         return self._outcome(action, OutcomeStatus.DONE, f"Updated {', '.join(done)}.")
 
+    def _adopt_login(self, action: PersonAction, old_sis: str | None) -> dict[str, Any]:
+        """The login to take over, read afresh: the one with the roster's SIS ID already
+        (an earlier attempt got through), with the old SIS ID, or the one without any."""
+        assert action.person is not None
+        root = self.applier.root_account_id
+        logins: list[dict[str, Any]] = [
+            lg
+            for lg in self.client.get_all(f"/api/v1/users/{action.canvas_id}/logins")
+            if int(lg.get("account_id") or root) == root
+        ]
+        for wanted in (action.sis_id, old_sis):
+            found: list[dict[str, Any]] = [
+                lg for lg in logins if wanted and lg.get("sis_user_id") == wanted
+            ]
+            if found:
+                return found[0]
+        bare: list[dict[str, Any]] = [lg for lg in logins if not lg.get("sis_user_id")]
+        if action.login_id:
+            bare = [lg for lg in bare if int(lg["id"]) == action.login_id] or bare
+        if len(bare) > 1:
+            keys = {login_key(action.person.username), login_key(action.person.email or "")}
+            bare = [lg for lg in bare if login_key(str(lg.get("unique_id") or "")) in keys]
+        if len(bare) != 1:
+            raise CanvasNotFound(
+                f"Canvas user {action.canvas_id} no longer has exactly one login to take over "
+                f"(SIS ID {old_sis or 'none'}).",
+                hint="It was changed in Canvas since it was read; run the sync again.",
+            )
+        return bare[0]
+
+    def _adopt(self, action: PersonAction) -> RecordOutcome:
+        sis = action.sis_id
+        old_sis = next((c.old for c in action.changes if c.field == "sis_id"), None)
+        login = self._adopt_login(action, old_sis)
+        login_id = int(login["id"])
+        if login.get("sis_user_id") != sis:
+            path = f"/api/v1/accounts/{self.applier.root_account_id}/logins/{login_id}"
+            try:
+                self.client.put(path, {"login[sis_user_id]": sis})
+            except CanvasValidationError as exc:
+                if any(e.type == "taken" for e in exc.field_errors):
+                    return self._outcome(
+                        action,
+                        OutcomeStatus.CONFLICT,
+                        f"Not taken over: SIS ID {sis} is already in use in Canvas by a login "
+                        "this app could not see (another sub-account, or a deleted login). "
+                        "Find it in Canvas (Admin > People, or SIS Import history) and free it, "
+                        "then run the sync again. Nothing was changed for this person.",
+                    )
+                raise
+            found = self.lookup(sis)
+            if found is None or int(found["id"]) != action.canvas_id:
+                return self._outcome(
+                    action,
+                    OutcomeStatus.FAILED,
+                    f"Canvas did not store the SIS ID {sis} on user {action.canvas_id}'s login: "
+                    'the signed-in account may lack the "Manage SIS data" permission on the '
+                    "root account. Ask a Canvas administrator for it, then run the sync again.",
+                )
+        rest = tuple(c for c in action.changes if c.field != "sis_id")
+        how = f"Took over Canvas user {action.canvas_id} (SIS ID {old_sis or 'none'} → {sis})"
+        if not rest:
+            return self._outcome(action, OutcomeStatus.DONE, f"{how}.")
+        update = PersonAction(
+            ActionKind.UPDATE, sis, action.person, action.canvas_id, rest, "", action.role, login_id
+        )
+        after = self._update(update)
+        return RecordOutcome(
+            "person",
+            ActionKind.ADOPT,
+            sis,
+            after.status,
+            f"{how}. {after.message}",
+            action.canvas_id,
+            after.name,
+        )
+
     def _suspend(self, action: PersonAction) -> RecordOutcome:
         self._edit_login(action, {"workflow_state": "suspended"})
         return self._outcome(action, OutcomeStatus.DONE, action.reason or "Suspended.")
@@ -421,6 +508,11 @@ class _Run:
     # -- links --------------------------------------------------------------------------
 
     def _canvas_id(self, sis: str, known: int | None) -> tuple[int | None, str]:
+        if sis in self.adopting:
+            with self.lock:
+                why = self.not_ready.get(sis)
+            if why is not None:
+                return None, f"{sis} {why}; the link follows on a later run."
         if known is not None:
             return known, ""
         with self.lock:

@@ -196,6 +196,16 @@ class ProfileSync:
         root_id = self.root_account_id()
         applier = None
         if request.method == METHOD_SIS_IMPORT:
+            if request.options.adopt:
+                # users.csv matches people by user_id (the SIS ID) only: a row for someone
+                # Canvas holds without it would make a second login, not take theirs over.
+                raise UsageError(
+                    "Taking over existing Canvas users needs the Canvas API method: a SIS "
+                    "Import cannot give an existing login a SIS ID, it would add a second "
+                    "login instead.",
+                    hint="Run this sync with --method api (in the app: the Canvas API method), "
+                    "or without taking users over.",
+                )
             if not self.sis_import_allowed():
                 raise UsageError(
                     "SIS Imports can only run on a root account, and this setup syncs into a sub-account.",
@@ -372,6 +382,7 @@ def _options_summary(request: SyncRequest) -> dict[str, Any]:
         "update_names": o.update_names,
         "update_emails": o.update_emails,
         "update_logins": o.update_logins,
+        "adopt": o.adopt,
         "skip_bad_rows": request.skip_bad_rows,
         "approved": bool(request.approve),
         "even_if_paused": request.even_if_paused,

@@ -352,6 +352,7 @@ _MAYBE = "This record may or may not have been written; check Canvas, then sync 
 _ABORTED = f"The SIS Import was stopped before it finished. {_MAYBE}"
 _DONE = {
     ActionKind.CREATE: "Created by SIS Import",
+    ActionKind.ADOPT: "Taken over by SIS Import",
     ActionKind.UPDATE: "Updated by SIS Import",
     ActionKind.SUSPEND: "Login suspended by SIS Import",
     ActionKind.LINK: "Linked by SIS Import",

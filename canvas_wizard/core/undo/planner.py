@@ -154,6 +154,18 @@ class _Planner:
             return self._undo_create(w)
         if w.action is ActionKind.REMOVE:
             return self._undo_remove(w)
+        if w.action is ActionKind.ADOPT:
+            # Giving the old SIS ID back (and so untying the roster person again) is not
+            # built yet: say so rather than treat the SIS ID as an ordinary field.
+            sis = next((c for c in w.changes if c.field == "sis_id"), None)
+            was = f" (SIS ID {sis.old!r} before)" if sis is not None and sis.old else ""
+            return self._act(
+                ActionKind.SKIP,
+                w,
+                f"Cannot undo yet: run {self.run} took this existing Canvas user over{was}. "
+                "Undo does not give SIS IDs back; change this person in Canvas by hand if "
+                "the takeover was wrong.",
+            )
         current = self._current(w)
         if current is None:
             return self._act(

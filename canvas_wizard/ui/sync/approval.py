@@ -52,6 +52,7 @@ _VERBS = {
     ActionKind.UPDATE: "Change",
     ActionKind.CREATE: "Create",
     ActionKind.REMOVE: "Remove",
+    ActionKind.ADOPT: "Take over",
 }
 
 
@@ -60,6 +61,8 @@ def held_rows(breaches: Sequence[LimitBreach], plan: Plan) -> list[PlanRow]:
     kinds = {_KINDS[b.what][0] for b in breaches if b.what in _KINDS}
     if ActionKind.REMOVE in kinds:
         kinds.add(ActionKind.SUSPEND)
+    if ActionKind.UPDATE in kinds:
+        kinds.add(ActionKind.ADOPT)  # taking a user over counts as a change (sync/limits.py)
     return [row for row in plan_rows(plan) if row.kind in kinds]
 
 

@@ -56,6 +56,7 @@ _NO_PARENT = QModelIndex()
 COLUMNS = ("Action", "Record", "SIS ID", "Name", "Role", "Changes", "Reason")
 ACTION_LABELS = {
     ActionKind.CREATE: "Create",
+    ActionKind.ADOPT: "Take over",
     ActionKind.UPDATE: "Update",
     ActionKind.UNCHANGED: "Unchanged",
     ActionKind.LINK: "Link",
@@ -364,6 +365,8 @@ class PlanView(QWidget):
             for kind, label in ACTION_LABELS.items():
                 if kind is ActionKind.REMOVE and not totals[kind]:
                     continue  # only an undo removes people: a sync's filter stays as it was
+                if kind is ActionKind.ADOPT and not totals[kind]:
+                    continue  # only runs that take users over have any
                 self.action_filter.addItem(f"{label} ({totals[kind]})", kind)
             # Keep the admin's filter across previews: they are usually checking one thing.
             self.action_filter.setCurrentIndex(max(0, self.action_filter.findData(chosen)))

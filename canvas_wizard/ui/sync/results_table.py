@@ -91,6 +91,7 @@ COUNT_LABELS: dict[str, str] = {
 }
 _DONE_WORDS = {
     ActionKind.CREATE: "created",
+    ActionKind.ADOPT: "taken over",
     ActionKind.UPDATE: "updated",
     ActionKind.LINK: "linked",
     ActionKind.UNLINK: "unlinked",
@@ -122,6 +123,7 @@ def count_outcomes(outcomes: Sequence[RecordOutcome], *, preview: bool = False) 
 #: The order counts are told in: writes first, then problems, then the rest.
 COUNT_ORDER = (
     "created",
+    "taken over",
     "updated",
     "linked",
     "unlinked",
@@ -138,6 +140,7 @@ COUNT_ORDER = (
 #: A preview's counts are of what would be written.
 PREVIEW_WORDS = {
     "created": "to create",
+    "taken over": "to take over",
     "updated": "to update",
     "linked": "to link",
     "unlinked": "to unlink",

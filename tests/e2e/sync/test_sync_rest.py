@@ -121,7 +121,9 @@ def test_conflicts_are_reported_and_left_untouched(
 
     by_key = {o.key: o for o in result.report.outcomes}
     assert by_key["S1102"].status is OutcomeStatus.CONFLICT
-    assert 'Username "jordan.lee"' in by_key["S1102"].message
+    # Same name and username, no SIS ID: a user the sync could take over (--adopt), not now.
+    assert 'Canvas user "Jordan Lee"' in by_key["S1102"].message
+    assert 'login "jordan.lee"' in by_key["S1102"].message and "--adopt" in by_key["S1102"].message
     assert by_key["S1099"].status is OutcomeStatus.CONFLICT
     assert "S1099" in by_key["S1099"].message and "deleted login" in by_key["S1099"].message
     assert len(canvas.state.users) == users_before

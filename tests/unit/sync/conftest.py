@@ -113,7 +113,7 @@ class World:
                 assert new["name"] and new["login"]
                 made = self.user(new["name"], (new["login"], action.sis_id), email=new.get("email"))
                 by_sis[action.sis_id] = made.id
-            elif action.kind in (ActionKind.UPDATE, ActionKind.SUSPEND):
+            elif action.kind in (ActionKind.UPDATE, ActionKind.SUSPEND, ActionKind.ADOPT):
                 assert action.canvas_id is not None
                 user = self.canvas[action.canvas_id]
                 values = {c.field: c.new for c in action.changes}
@@ -123,6 +123,7 @@ class World:
                     dataclasses.replace(
                         login,
                         unique_id=values.get("login") or login.unique_id,
+                        sis_user_id=values.get("sis_id") or login.sis_user_id,
                         workflow_state=values.get("status") or login.workflow_state,
                     )
                     if login.id == action.login_id
@@ -135,6 +136,8 @@ class World:
                     email=values.get("email") or user.email,
                     logins=logins,
                 )
+                if action.kind is ActionKind.ADOPT:
+                    by_sis[action.sis_id] = user.id
         for link in plan.links:
             if link.kind is ActionKind.LINK:
                 self.canvas_links.add((by_sis[link.parent_sis_id], by_sis[link.student_sis_id]))

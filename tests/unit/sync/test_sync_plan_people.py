@@ -39,7 +39,11 @@ def test_sis_ids_match_exactly_case_and_leading_zeros_count(world) -> None:
     world.user("Short", ("short", "S1"))
     world.person("S01", username="new.person")
     got = action(world.plan(), "S01")
-    assert got.kind is K.CREATE  # neither "s01" nor "S1" is "S01"
+    # Neither "s01" nor "S1" is "S01", so nothing matches or is updated; but "s01" may be
+    # S01 written differently, and its name differs: the admin decides (sync/adopt.py).
+    assert got.kind is K.CONFLICT
+    assert got.canvas_id is None
+    assert 'login "lower", SIS ID s01' in got.reason and "names differ" in got.reason
 
 
 def test_person_already_equal_is_unchanged(world) -> None:
@@ -148,7 +152,8 @@ def test_username_held_by_a_user_without_sis_id_is_a_conflict_naming_them(world)
     assert got.reason == (
         f'Username "jordan.lee" already belongs to Canvas user "Jordan Lee" (id {holder.id}, '
         "no SIS ID). Give that user the SIS ID S1031 in Canvas if it is the same person, or "
-        "change the username in Cloudwork."
+        "change the username in Cloudwork. Not taken over: the names differ (roster "
+        '"Person S1031", Canvas "Jordan Lee").'
     )
 
 

@@ -126,3 +126,19 @@ def test_written_records_survive_the_history_round_trip() -> None:
     w = update("S1", 1, FieldChange("email", None, "a@x.example"))
     back = WrittenRecord.from_row(w.record, w.action.value, w.key, w.to_json())
     assert back == w
+
+
+def test_a_takeover_is_not_undone_and_says_so() -> None:
+    w = WrittenRecord(
+        "person",
+        ActionKind.ADOPT,
+        "S1",
+        1,
+        10,
+        (FieldChange("sis_id", None, "S1"), FieldChange("name", "ann lee", "Ann Lee")),
+    )
+    now = person(1, "S1", "Ann Lee", None, "ann")
+    (action,) = plan_undo(UndoInput(7, [w]), snapshot(now)).people
+    assert action.kind is ActionKind.SKIP
+    assert "took this existing Canvas user over" in action.reason
+    assert action.changes == ()
