@@ -94,6 +94,9 @@ class SyncTab(QWidget):
         self.source_scroll.setWidget(self.source)
         self.source_scroll.setWidgetResizable(True)
         self.source_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        # Enough for the format and counts lines; the rest scrolls, so an 800×600 window
+        # keeps four result rows below the two rows of options.
+        self.source_scroll.setMinimumHeight(48)
         layout.addWidget(self.source_scroll, 1)
 
         options = QHBoxLayout()
@@ -119,10 +122,14 @@ class SyncTab(QWidget):
         self.preview_button.setAccessibleName("Preview the sync without writing anything")
         self.sync_button = QPushButton("Sync now")
         self.sync_button.setAccessibleName("Sync now: write the changes to Canvas")
+        # Two rows: the checkboxes' long labels beside the buttons forced an 800-pixel-wide
+        # window to 1,225 pixels once the Take over box came in.
+        choices = QHBoxLayout()
+        choices.addWidget(self.suspend_missing)
+        choices.addWidget(self.adopt)
+        choices.addStretch(1)
         options.addWidget(QLabel("Write with:"))
         options.addWidget(self.method)
-        options.addWidget(self.suspend_missing)
-        options.addWidget(self.adopt)
         options.addStretch(1)
         self.schedule_button = QPushButton("Schedule…")
         self.schedule_button.setAccessibleName("Schedule unattended syncing, or pause it")
@@ -130,6 +137,7 @@ class SyncTab(QWidget):
         options.addWidget(self.schedule_button)
         options.addWidget(self.preview_button)
         options.addWidget(self.sync_button)
+        layout.addLayout(choices)
         layout.addLayout(options)
         self.status = StatusLine()
         layout.addWidget(self.status)

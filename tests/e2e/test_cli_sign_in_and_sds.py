@@ -55,7 +55,9 @@ def test_connect_chooses_the_only_sso_provider_and_sync_creates_logins_under_it(
     for name, text in SDS.items():
         (folder / name).write_text(text, encoding="utf-8")
     preview = cli("sync", "school", "--source", str(folder), "--dry-run", "--json")
-    assert preview.returncode == 0, preview.stderr
+    # A two-person export into the seeded Canvas matches almost nobody there, so the
+    # create limit holds it (exit 3) until approved; the plan is the same either way.
+    assert preview.returncode in (0, 3), preview.stderr
     summary = json.loads(preview.stdout)
     assert summary["staff_parent_links"] == {"total": 1, "staff_not_in_canvas": 0}
     assert summary["actions"]["create"] == 1
@@ -64,7 +66,7 @@ def test_connect_chooses_the_only_sso_provider_and_sync_creates_logins_under_it(
     assert "Note: New logins sign in with: SAML (id 2" in text.stdout
     assert "Not-a-real-pw-9" not in text.stdout + text.stderr + preview.stdout
 
-    synced = cli("sync", "school", "--source", str(folder), "--json")
+    synced = cli("sync", "school", "--source", str(folder), "--json", "--approve-limits")
     assert synced.returncode == 0, synced.stderr + synced.stdout
     state = canvas.state
     lily = state.login_by_sis_id("S1301")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractItemView
 
@@ -27,7 +27,6 @@ SAMPLE = Path(__file__).resolve().parents[2] / "resources" / "sample-cloudwork-e
 
 def test_no_table_in_the_main_window_takes_the_tab_key(qtbot, connected):
     win = MainWindow(connected.store, connected.secrets, connected.profile)
-    qtbot.addWidget(win)
     tables = win.findChildren(QAbstractItemView)
     tables = [
         t for t in tables if t.parent() is not None and "QComboBox" not in type(t.parent()).__name__
@@ -36,6 +35,10 @@ def test_no_table_in_the_main_window_takes_the_tab_key(qtbot, connected):
     assert [t.accessibleName() for t in tables if t.tabKeyNavigation()] == []
     win.close()
     assert task_pool().waitForDone(10_000)
+    # Deleted here, not by qtbot after the test: its deferred deletion landing in the next
+    # test's event processing crashed Qt now and then (heap corruption in ~QObject).
+    win.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 def test_a_pasted_path_is_read_when_enter_is_pressed(qtbot):
