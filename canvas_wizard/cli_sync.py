@@ -277,6 +277,9 @@ def _print_result(
     result, run_id = outcome.result, outcome.run_id
     report = result.report
     warning = outcome.match.format_warning if outcome.match else ""
+    # Roster warnings (a bad email, a parent without email or linked to no student…): the
+    # people are synced, but the technician should see them, here as in the app's list.
+    roster_warnings = [str(p) for p in result.roster.warnings] if result.roster else []
     if as_json:
         problems, problems_total = report.problems()
         summary = {
@@ -290,6 +293,8 @@ def _print_result(
             "problems": problems,
             "problems_total": problems_total,
             "skipped_rows": report.skipped_rows[:PROBLEMS_CAP],
+            "roster_warnings": roster_warnings[:PROBLEMS_CAP],
+            "roster_warnings_total": len(roster_warnings),
             "limit_breaches": [str(b) for b in result.breaches],
             "notes": list(report.notes),
             "plan_fingerprint": result.plan.fingerprint() if result.plan else None,
@@ -327,6 +332,10 @@ def _print_result(
     if report.skipped_rows and result.status != "input_error":
         for row in report.skipped_rows[:PROBLEMS_CAP]:
             print(f"Left out: {row}", file=out)
+    for text in roster_warnings[:PROBLEMS_CAP]:
+        print(f"Roster warning: {text}", file=out)
+    if len(roster_warnings) > PROBLEMS_CAP:
+        print(f"… and {len(roster_warnings) - PROBLEMS_CAP} more roster warnings.", file=out)
     for record in report.outcomes:
         if record.status in (OutcomeStatus.FAILED, OutcomeStatus.CONFLICT):
             print(f"{record.status.value}: {record.key} {record.name}: {record.message}", file=out)

@@ -207,3 +207,35 @@ def test_skip_bad_rows_leaves_out_the_too_long_person_and_their_links_and_says_s
     assert connected.canvas.state.user_by_sis_id("S902") is not None
     assert "1 roster row(s) with problems were left out" in summary["message"]
     assert any("row 3" in row and "10,000 characters" in row for row in summary["skipped_rows"])
+
+
+def test_guardian_warnings_are_listed_and_the_people_still_synced(
+    connected: Connected, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "roster.csv"
+    source.write_text(
+        HEAD
+        + "S801,Ava Eighty,ava801@school.example,ava801,Student,P801,\n"
+        + "P801,Pat Eighty,,pat801,Parent,,\n"
+        + "P802,Lone Eighty,lone802@home.example,lone802,Guardian,,\n",
+        encoding="utf-8",
+    )
+    args = ["sync", "school", "--source", str(source), "--approve-limits"]
+    status = run([*args, "--dry-run", "--json"])
+    out, err = capsys.readouterr()
+    summary = json.loads(out)
+    assert status == 0, out + err
+    assert summary["roster_warnings_total"] == 2
+    assert [w.split(":")[0] for w in summary["roster_warnings"]] == [
+        "roster.csv, row 3, column 'Default Email'",
+        "roster.csv, row 4, column 'SIS ID'",
+    ]
+    assert "This parent has no email" in summary["roster_warnings"][0]
+    assert summary["skipped_rows"] == []  # warnings leave nobody out
+
+    status = run(args)
+    out, err = capsys.readouterr()
+    assert status == 0, out + err
+    assert "Roster warning: roster.csv, row 4, column 'SIS ID': Parent 'P802' is linked" in out
+    assert connected.canvas.state.user_by_sis_id("P801") is not None
+    assert connected.canvas.state.user_by_sis_id("P802") is not None

@@ -281,3 +281,28 @@ def test_match_report_is_shown_with_its_warning(panel):
 
     panel.show_match(None)
     assert not panel.match_line.isVisible()
+
+
+def test_guardian_warnings_are_in_the_problems_list(qtbot, panel, tmp_path):
+    path = _write(
+        tmp_path,
+        "guardians.csv",
+        "SIS ID,Full Name,Default Email,Username,Role,Parent 1 SIS ID\n"
+        "S1,Ann One,ann@x.example,ann,Student,P1\n"
+        "P1,Pat One,,pat,Parent,\n"
+        "P2,Lee Two,lee@home.example,lee,Guardian,\n",
+    )
+    panel.set_source(path)
+    _wait_read(qtbot, panel)
+
+    assert panel.counts_label.text() == (
+        "1 student, 2 parents, 1 parent link · 0 skipped · 0 errors, 2 warnings"
+    )
+    rows = [[_cell(panel, r, c) for c in range(4)] for r in range(2)]
+    assert rows == [
+        ["guardians.csv", "3", "Default Email", "Warning"],
+        ["guardians.csv", "4", "SIS ID", "Warning"],
+    ]
+    assert _cell(panel, 1, 4).startswith("Parent 'P2' is linked to no student")
+    assert "rows with warnings are still synced" in panel.problems_label.text()
+    assert not panel.skip_bad_rows_box.isEnabled()  # nothing is left out

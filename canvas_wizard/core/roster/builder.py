@@ -16,6 +16,7 @@ from collections.abc import Container, Sequence
 from functools import partial
 from typing import NamedTuple
 
+from canvas_wizard.core.roster.guardians import check_guardians
 from canvas_wizard.core.roster.links import Claim, resolve_links
 from canvas_wizard.core.roster.model import Person, Problem, Role, Roster, Severity, Skipped
 from canvas_wizard.core.roster.table import Record, Table
@@ -67,6 +68,7 @@ class RosterBuilder:
         self._sis_groups: dict[str, list[_Entry]] = {}
         self._by_login: dict[str, _Entry] = {}
         self._login_groups: dict[str, list[_Entry]] = {}
+        self._email_columns: dict[str, str] = {}  # file -> its email column
 
     # --- recording -------------------------------------------------------------
 
@@ -182,6 +184,8 @@ class RosterBuilder:
             for column, value, what in cells:
                 ok = self._check_invisible(file, row, column, value, what) and ok
         address: str | None = None
+        if email is not None:
+            self._email_columns[file] = email[0]
         if email is not None and email[1]:
             address = email[1]
             if not is_email(address) or invisible_character(address):
@@ -405,6 +409,7 @@ class RosterBuilder:
         roster.links |= links
         roster.staff_links |= staff_links
         roster.problems.extend(problems)
+        roster.problems += check_guardians(roster, self._claims, self._by_sis, self._email_columns)
         order = {name: i for i, name in enumerate(roster.files)}
         roster.problems.sort(key=lambda p: (order.get(p.file, len(order)), p.row or 0))
         return roster

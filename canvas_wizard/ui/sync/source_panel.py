@@ -322,7 +322,7 @@ class SourcePanel(QWidget):
         self.skipped_label.setVisible(bool(roster.skipped))
         self.problems_label.setText(
             f"Problems found ({len(problems)}): rows with errors are left out; "
-            "rows with warnings are synced without the field named."
+            "rows with warnings are still synced; each says what to check."
         )
         self.skip_bad_rows_box.setText(
             f"Skip the {errors} {'row' if errors == 1 else 'rows'} with errors and sync the "

@@ -78,11 +78,17 @@ def test_observer_observed_by_another_is_parent_to_parent(write) -> None:
     roster = read_roster(path)
     assert roster.links == {Link("P1", "S1")}
     assert [(p.file, p.row, p.message) for p in roster.problems] == [
+        (  # P2 is a parent now: the guardian check notes the missing email
+            "users.csv",
+            7,
+            "This parent has no email, so Canvas cannot send them notifications (the person "
+            "is still synced).",
+        ),
         (
             "user_observers.csv",
             3,
             "'P2' and 'P1' are both parents; a link must join a parent to a student.",
-        )
+        ),
     ]
 
 

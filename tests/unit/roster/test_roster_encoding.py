@@ -11,9 +11,9 @@ from canvas_wizard.core.roster.encoding import decode
 
 NAME = "Chloé O’Brien"  # an accent and a curly apostrophe: both exist in Windows-1252
 TEXT = (
-    "SIS ID,Full Name,Default Email,Username,Role\r\n"
-    f"S1,{NAME},chloe@school.example,chloe,Student\r\n"
-    "P1,Zoë Ñúñez,zoe@home.example,zoe,Parent\r\n"
+    "SIS ID,Full Name,Default Email,Username,Role,Parent 1 SIS ID\r\n"
+    f"S1,{NAME},chloe@school.example,chloe,Student,P1\r\n"
+    "P1,Zoë Ñúñez,zoe@home.example,zoe,Parent,\r\n"
 )
 
 

@@ -54,11 +54,13 @@ def test_oneroster_11_zip_with_agents_in_both_directions(make_zip) -> None:
         USERS_11
         # Agent named on the parent's row only (as in many real exports)…
         + _u11("stu-1", "student", "ava.s", "Ava", "Smith", email="ava@school.example")
-        + _u11("par-1", "parent", "pat.s", "Pat", "Smith", agents="stu-1,stu-2")
+        + _u11(
+            "par-1", "parent", "pat.s", "Pat", "Smith", agents="stu-1,stu-2", email="pat@h.example"
+        )
         # …on the student's row only, and on both rows (counted once).
         + _u11("stu-2", "student", "bo.s", "Bo", "Smith", agents="gua-1, par-1")
-        + _u11("gua-1", "guardian", "gil.s", "Gil", "Smith", agents="stu-2")
-        + _u11("rel-1", "relative", "ruth.s", "Ruth", "Smith", agents="stu-1")
+        + _u11("gua-1", "guardian", "gil.s", "Gil", "Smith", agents="stu-2", email="gil@h.example")
+        + _u11("rel-1", "relative", "ruth.s", "Ruth", "Smith", agents="stu-1", email="ru@h.example")
         + _u11("tch-1", "teacher", "t.carter", "Tess", "Carter", agents="stu-1")
         + _u11("stu-3", "student", "cy.j", "Cy", "Jones", enabled="FALSE", agents="tch-1")
     )
@@ -225,8 +227,8 @@ def test_parent_to_parent_agent_is_an_error(write) -> None:
     path = write(
         "users.csv",
         USERS_11
-        + _u11("p1", "parent", "a", "A", "A", agents="p2")
-        + _u11("p2", "guardian", "b", "B", "B"),
+        + _u11("p1", "parent", "a", "A", "A", agents="p2", email="a@h.example")
+        + _u11("p2", "guardian", "b", "B", "B", email="b@h.example"),
     )
     roster = read_roster(path)
     assert roster.links == set()

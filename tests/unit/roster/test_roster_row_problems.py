@@ -42,13 +42,25 @@ def p(row: int, column: str | None, severity: Severity, message: str, file: str 
     return (file, row, column, severity, message)
 
 
+def unlinked(row: int, sis: str) -> Expected:
+    """The guardian check's warning for a parent whose only student row was left out."""
+    return p(
+        row,
+        "SIS ID",
+        W,
+        f"Parent {sis!r} is linked to no student in this roster, so they will see nothing in "
+        "Canvas (the person is still synced).",
+    )
+
+
 LONG_NAME = "Ava " + "x" * 9_996  # 10,000 characters
 CASES = [
     RowCase(
         "a 10,000-character name (Canvas takes 255)",
         cw(f"S1,{LONG_NAME},,ava,Student,,\n", PAT),
         problems=[
-            p(2, "Full Name", E, "The name is 10,000 characters long; Canvas takes at most 255.")
+            p(2, "Full Name", E, "The name is 10,000 characters long; Canvas takes at most 255."),
+            unlinked(3, "P1"),
         ],
         absent=("S1",),
         present=("P1",),
@@ -72,7 +84,8 @@ CASES = [
         "a 256-character SIS ID (Canvas takes 255)",
         cw("S" * 256 + ",Ava Smith,,ava,Student,,\n", PAT),
         problems=[
-            p(2, "SIS ID", E, "The SIS ID is 256 characters long; Canvas takes at most 255.")
+            p(2, "SIS ID", E, "The SIS ID is 256 characters long; Canvas takes at most 255."),
+            unlinked(3, "P1"),
         ],
         present=("P1",),
     ),
@@ -98,7 +111,8 @@ CASES = [
         "empty SIS ID",
         cw(" ,Ava Smith,,ava,Student,P1,\n", PAT),
         problems=[
-            p(2, "SIS ID", E, "The SIS ID is empty, so this person cannot be matched in Canvas.")
+            p(2, "SIS ID", E, "The SIS ID is empty, so this person cannot be matched in Canvas."),
+            unlinked(3, "P1"),
         ],
         present=("P1",),
     ),
@@ -163,7 +177,14 @@ CASES = [
                 "Parent 1 SIS ID",
                 E,
                 "'P1' and 'P2' are both parents; a link must join a parent to a student.",
-            )
+            ),
+            p(
+                3,
+                "Default Email",
+                W,
+                "This parent has no email, so Canvas cannot send them notifications (the person "
+                "is still synced).",
+            ),
         ],
         present=("P1", "P2"),
     ),
@@ -239,7 +260,8 @@ CASES = [
                 E,
                 "'ava at school' is not an email address, and strict email checking is on, so "
                 "this person is left out.",
-            )
+            ),
+            unlinked(3, "P1"),
         ],
         options={"strict_email": True},
         absent=("S1",),
@@ -299,7 +321,8 @@ CASES = [
                 E,
                 'The name runs over several lines. Usually a quote mark (") in this row is not '
                 "closed, so the following lines were read into this cell.",
-            )
+            ),
+            unlinked(3, "P1"),
         ],
         absent=("S1",),
         present=("P1",),
@@ -315,7 +338,8 @@ CASES = [
                 "This row has 8 cells but the header has 7 columns, so its values cannot be "
                 "matched to columns. A comma inside a cell that has no quotes around it does "
                 "this (for example Lee, Jordan).",
-            )
+            ),
+            unlinked(3, "P1"),
         ],
         absent=("S1",),
         present=("P1",),

@@ -54,7 +54,10 @@ def test_cloudwork_parent_column_naming_a_staff_member(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     roster = read_roster(tmp_path / "r.csv")
-    assert roster.problems == []
+    # No email column: one warning for the file (its one parent), not one per row.
+    (warning,) = roster.problems
+    assert (warning.file, warning.row, warning.severity) == ("r.csv", None, Severity.WARNING)
+    assert "no email column, so its parent (1) cannot" in warning.message
     assert roster.links == {Link("P1", "S1")}
     assert roster.staff_links == {Link("T1", "S1"), Link("T1", "S2")}
     assert "T1" not in roster.people and "T1" in roster.not_synced
@@ -69,4 +72,5 @@ def test_a_staff_member_named_as_a_parents_parent_is_still_a_problem(tmp_path: P
     )
     roster = read_roster(tmp_path / "r.csv")
     assert roster.staff_links == set()
-    assert [p.row for p in roster.problems] == [2]
+    # None: the file has no email column (a warning for the whole file).
+    assert [p.row for p in roster.problems] == [None, 2]
