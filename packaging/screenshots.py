@@ -105,6 +105,11 @@ def main(out_dir: Path) -> int:
         main_window_shots(app, store, ctx.session.secrets, profile, out_dir)
         schedule_shots(app, store, ctx.session.secrets, profile, out_dir)
     finally:
+        # As the app's _exec does: background work must end before Python shuts down, or
+        # the interpreter is torn down beneath it ("Fatal Python error: bool_dealloc").
+        from canvas_wizard.ui.tasks import task_pool
+
+        task_pool().waitForDone(60_000)
         env.stop()
     return 0
 
