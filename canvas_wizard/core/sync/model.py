@@ -124,6 +124,9 @@ class Snapshot:
     emails_visible: bool = True
     #: Canvas user ids never taken over by adoption, and why ("the signed-in admin").
     protected_users: dict[int, str] = field(default_factory=dict)
+    #: Users with at least one active StudentEnrollment, when the provisioning report
+    #: was asked for enrolments; None when not read (core/sync/visibility.py asks then).
+    enrolled_students: frozenset[int] | None = None
     _indexes: _Indexes | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
