@@ -305,7 +305,7 @@ def _print_result(
             },
             "staff_parent_links": _staff_parent_links(result.plan),
             # Linked students enrolled in no course (their parents see nothing yet);
-            # information only, never a failure. None: not checked (held, stopped).
+            # information only, never a failure. None: not checked (roster problems, stopped).
             "links_not_visible": report.links_not_visible,
         }
         json.dump(summary, out, indent=2)

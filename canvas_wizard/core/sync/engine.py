@@ -200,14 +200,15 @@ class SyncRun:
         self.report.limit_breaches = [b.limit for b in breaches]
         approved = self.approve_limits is True or self.approve_limits == plan.fingerprint()
         done = {"plan": plan, "snapshot": snapshot, "roster": roster, "breaches": breaches}
+        # What parents will see: enrolments do not change by our writes, so read them now.
+        visibility = read_visibility(self.client, plan, snapshot, self.progress, self.cancel)
         if breaches and not approved:
+            describe_visibility(self.report, plan, visibility)  # what it would be
             self.report.approval = "needed"
             why = " ".join(b.limit for b in breaches)
             self.report.outcomes = _as_planned(plan, snapshot, OutcomeStatus.SKIPPED, why)
             return self._end(HELD, f"Held by the safety limits; nothing was written. {why}", **done)
         self.report.approval = f"approved {plan.fingerprint()}" if breaches else "not needed"
-        # What parents will see: enrolments do not change by our writes, so read them now.
-        visibility = read_visibility(self.client, plan, snapshot, self.progress, self.cancel)
         if self.dry_run:
             describe_visibility(self.report, plan, visibility)
             self.report.outcomes = _as_planned(
