@@ -381,6 +381,8 @@ class Plan:
     links: list[LinkAction]
     options: SyncOptions
     notes: list[str] = field(default_factory=list)  # things about the whole run worth saying
+    #: Keys ("P→S") of managed links whose student is enrolled in no course (visibility.py).
+    not_visible: set[str] = field(default_factory=set)
 
     def totals(self) -> dict[ActionKind, int]:
         """Count per kind over people and links, every kind present (zero if none)."""

@@ -44,6 +44,8 @@ EXPLANATION = (
     "A parent sees a child's courses only once the child is enrolled in a course; a link "
     "to a child with no enrolments is in place but shows nothing yet."
 )
+#: The tables' filter entry (preview and results) listing such links, and its data.
+FILTER_LABEL, FILTER_DATA = "Parent sees nothing yet", "parent-sees-nothing"
 _MANAGED = (ActionKind.LINK, ActionKind.UNCHANGED)
 _IN_PLACE = (OutcomeStatus.DONE, OutcomeStatus.UNCHANGED)
 
@@ -170,3 +172,4 @@ def describe_visibility(
     report.notes.append(note)
     if outcomes is None and note not in plan.notes:
         plan.notes.append(note)
+        plan.not_visible = set(report.not_visible)

@@ -39,14 +39,13 @@ from canvas_wizard.core.sync.outcome import OutcomeStatus, RecordOutcome
 from canvas_wizard.core.sync.plan_export import RECORD_LINK, RECORD_PERSON
 from canvas_wizard.core.sync.report import SyncReport, write_report_csv
 from canvas_wizard.core.sync.service import SyncOutcome
-from canvas_wizard.core.sync.visibility import EXPLANATION
+from canvas_wizard.core.sync.visibility import EXPLANATION, FILTER_LABEL
+from canvas_wizard.core.sync.visibility import FILTER_DATA as NOT_VISIBLE
 from canvas_wizard.ui.sync.plan_table import ACTION_LABELS
 from canvas_wizard.ui.tasks import Task, run_in_background
 from canvas_wizard.ui.widgets import describe_error, plain_label, plain_tooltip
 
 COLUMNS = ("Status", "Action", "Record", "SIS ID", "Name", "Message")
-#: The filter entry for links whose student is enrolled in no course (not a status).
-NOT_VISIBLE = "parent-sees-nothing"
 #: The words a person reads for each result; the preview table's for actions and records.
 STATUS_LABELS = {
     OutcomeStatus.DONE: "Done",
@@ -397,7 +396,7 @@ class ResultsTable(QWidget):
                     f"{STATUS_LABELS[status]} ({counts[status]})", status.value
                 )
         if shown_hidden:
-            self.status_combo.addItem(f"Parent sees nothing yet ({shown_hidden})", NOT_VISIBLE)
+            self.status_combo.addItem(f"{FILTER_LABEL} ({shown_hidden})", NOT_VISIBLE)
         found = self.status_combo.findData(keep) if keep else 0
         self.status_combo.setCurrentIndex(max(found, 0))
         self.status_combo.blockSignals(False)
