@@ -18,6 +18,7 @@ from sync_support import ROOT, SignIn, seeded_roster, with_new_family
 
 from canvas_wizard.core.canvas import CanvasClient
 from canvas_wizard.core.sync.engine import run_sync
+from canvas_wizard.core.sync.outcome import CancelToken, Progress
 from canvas_wizard.core.sync.report import write_report_csv
 from canvas_wizard.core.sync.visibility import visibility_note
 from canvas_wizard.sandbox import SandboxCanvas
@@ -189,3 +190,29 @@ def test_everyone_enrolled_says_nothing(canvas: SandboxCanvas, client: CanvasCli
 
     assert result.report.links_not_visible == 0
     assert not any("not enrolled in any course" in n for n in result.report.notes)
+
+
+def test_the_per_student_reads_show_progress_and_stop_on_cancel(
+    canvas: SandboxCanvas, sign_in: SignIn
+) -> None:
+    _family_roster_with_enrolments(canvas)
+    client, seen = _recording(sign_in)
+    cancel = CancelToken()
+    steps: list[tuple[int, int]] = []
+
+    def progress(p: Progress) -> None:
+        if p.activity.startswith("Checking which linked students"):
+            steps.append((p.done, p.total))
+            if p.done >= 1:
+                cancel.cancel()
+
+    result = run_sync(
+        with_new_family(seeded_roster()), client, PRIMARY, ROOT, progress=progress, cancel=cancel
+    )
+
+    assert result.status == "cancelled", result.message
+    assert steps[0] == (0, 4) and all(total == 4 for _, total in steps)
+    # Stopped while reading, before the writing began (the applier's cancel says otherwise).
+    assert result.message == "Cancelled while reading Canvas; nothing was written."
+    assert _enrolment_reads(seen), "the reads had begun"
+    assert canvas.state.user_by_sis_id("S1101") is None, "nothing was written"
