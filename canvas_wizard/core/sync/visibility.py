@@ -35,10 +35,11 @@ from canvas_wizard.core.sync.outcome import (
     link_key,
 )
 from canvas_wizard.core.sync.report import SyncReport
+from canvas_wizard.core.sync.snapshot import READ_WORKERS
 from canvas_wizard.core.sync.snapshot_report import SnapshotCancelled
 
-#: Same bound as the snapshot's reads (snapshot.READ_WORKERS).
-VISIBILITY_WORKERS = 8
+#: The same bound as the snapshot's reads: the client's throttle gate does the rest.
+VISIBILITY_WORKERS = READ_WORKERS
 #: The plain sentence the README, the Done page and the result screen share.
 EXPLANATION = (
     "A parent sees a child's courses only once the child is enrolled in a course; a link "

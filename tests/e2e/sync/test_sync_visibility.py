@@ -22,6 +22,8 @@ from canvas_wizard.core.sync.outcome import CancelToken, Progress
 from canvas_wizard.core.sync.report import write_report_csv
 from canvas_wizard.core.sync.visibility import visibility_note
 from canvas_wizard.sandbox import SandboxCanvas
+from canvas_wizard.sandbox.http import Response, unauthorized
+from canvas_wizard.sandbox.server import Ctx, Route
 
 PRIMARY = 2
 ENGLISH, MATHS = 101, 102
@@ -216,3 +218,25 @@ def test_the_per_student_reads_show_progress_and_stop_on_cancel(
     assert result.message == "Cancelled while reading Canvas; nothing was written."
     assert _enrolment_reads(seen), "the reads had begun"
     assert canvas.state.user_by_sis_id("S1101") is None, "nothing was written"
+
+
+def test_when_canvas_refuses_the_enrolments_it_says_so_and_nothing_fails(
+    canvas: SandboxCanvas, client: CanvasClient
+) -> None:
+    _family_roster_with_enrolments(canvas)
+    for i, found in enumerate(canvas.routes):
+        if found.method == "GET" and "enrollments" in found.pattern.pattern:
+
+            def refuse(ctx: Ctx) -> Response:
+                raise unauthorized()  # Canvas's answer without the right to read enrolments
+
+            canvas.routes[i] = Route(found.method, found.pattern, refuse, found.api, True)
+
+    result = run_sync(with_new_family(seeded_roster()), client, ROOT, ROOT, dry_run=True)
+
+    assert result.status == "ok", result.message
+    assert result.report.links_not_visible is None
+    assert any(
+        n.startswith("Whether the linked students are enrolled in a course could not be checked")
+        for n in result.report.notes
+    )
