@@ -325,8 +325,6 @@ def _print_result(
     print(f"Records: {by_status or 'none'}", file=out)
     for breach in result.breaches:
         print(f"Safety limit: {breach}", file=out)
-    for note in report.notes:
-        print(f"Note: {note}", file=out)
     if report.skipped_rows and result.status != "input_error":
         for row in report.skipped_rows[:PROBLEMS_CAP]:
             print(f"Left out: {row}", file=out)
