@@ -309,6 +309,9 @@ def _print_result(
                 "warning": warning,
             },
             "staff_parent_links": _staff_parent_links(result.plan),
+            # Linked students enrolled in no course (their parents see nothing yet);
+            # information only, never a failure. None: not checked (roster problems, stopped).
+            "links_not_visible": report.links_not_visible,
         }
         json.dump(summary, out, indent=2)
         out.write("\n")
@@ -327,8 +330,6 @@ def _print_result(
     print(f"Records: {by_status or 'none'}", file=out)
     for breach in result.breaches:
         print(f"Safety limit: {breach}", file=out)
-    for note in report.notes:
-        print(f"Note: {note}", file=out)
     if report.skipped_rows and result.status != "input_error":
         for row in report.skipped_rows[:PROBLEMS_CAP]:
             print(f"Left out: {row}", file=out)

@@ -157,6 +157,10 @@ def main_window_shots(
     tab.sync_button.click()
     wait_until(app, lambda: tab.worker is not None and not tab.worker.running, timeout=60)
     shot("3-progress")
+    # What parents will see: the links whose student is enrolled in no course yet.
+    tab.progress.results.show_not_visible()
+    shot("3b-results-parents")
+    tab.progress.results.show_status(None)
     window.tabs.setCurrentWidget(window.history_tab)
     window.history_tab.refresh()
     deadline = time.monotonic() + 1.0

@@ -60,7 +60,7 @@ def remove_observee(ctx: Ctx) -> Response:
         link = state.find_link(observer.id, student.id)
         if link is None or link.workflow_state != "active":
             raise not_found()
-        link.workflow_state = "deleted"
+        state.unlink_observer(link)
     return Response.json(_student_json(ctx, student))
 
 

@@ -47,6 +47,33 @@ OBSERVER_COLUMNS = [
     "status",
     "created_by_sis",
 ]
+#: account_reports' provisioning enrollments.csv (non-SIS format), in Canvas's order.
+ENROLLMENT_COLUMNS = [
+    "canvas_course_id",
+    "course_id",
+    "canvas_user_id",
+    "user_id",
+    "role",
+    "role_id",
+    "canvas_section_id",
+    "section_id",
+    "status",
+    "canvas_associated_user_id",
+    "associated_user_id",
+    "created_by_sis",
+    "base_role_type",
+    "limit_section_privileges",
+    "canvas_enrollment_id",
+]
+_BASE_ROLES = {
+    "StudentEnrollment": ("student", 1),
+    "TeacherEnrollment": ("teacher", 2),
+    "TaEnrollment": ("ta", 3),
+    "DesignerEnrollment": ("designer", 4),
+    "ObserverEnrollment": ("observer", 5),
+}
+#: The report's status words for an enrolment's workflow_state.
+_ENROLLMENT_STATUS = {"completed": "concluded"}
 TRUE_VALUES = ("1", "true", "t", "yes", "on")
 FALSE_VALUES = ("0", "false", "f", "no", "off")
 
@@ -204,6 +231,41 @@ def observers_csv(state: SandboxState, account_id: int, include_deleted: bool = 
     return _csv(OBSERVER_COLUMNS, rows)
 
 
+def enrollments_csv(state: SandboxState, account_id: int, include_deleted: bool = False) -> bytes:
+    """Canvas's provisioning enrollments.csv: the account's users' enrolments, observer
+    ones naming the student they follow (``canvas_associated_user_id``)."""
+    rows: list[list[str]] = []
+    with state.lock:
+        in_scope = {u.id for u in state.users_in_account(account_id)}
+        for e in sorted(state.enrollments.values(), key=lambda e: e.id):
+            if e.user_id not in in_scope:
+                continue
+            if e.workflow_state == "deleted" and not include_deleted:
+                continue
+            role, role_id = _BASE_ROLES.get(e.type, ("student", 1))
+            associated = e.associated_user_id
+            rows.append(
+                [
+                    str(e.course_id),
+                    "",
+                    str(e.user_id),
+                    state.sis_id_of(e.user_id) or "",
+                    role,
+                    str(role_id),
+                    "",
+                    "",
+                    _ENROLLMENT_STATUS.get(e.workflow_state, e.workflow_state),
+                    "" if associated is None else str(associated),
+                    (state.sis_id_of(associated) or "") if associated is not None else "",
+                    "false",
+                    e.type,
+                    "false",
+                    str(e.id),
+                ]
+            )
+    return _csv(ENROLLMENT_COLUMNS, rows)
+
+
 def run_report(state: SandboxState, report_id: int, step_delay: float) -> None:
     with state.lock:
         report = state.reports[report_id]
@@ -211,7 +273,11 @@ def run_report(state: SandboxState, report_id: int, step_delay: float) -> None:
         report.started_at = now_iso()
     wanted = [
         (name, build)
-        for name, build in (("users", users_csv), ("user_observers", observers_csv))
+        for name, build in (
+            ("users", users_csv),
+            ("user_observers", observers_csv),
+            ("enrollments", enrollments_csv),
+        )
         if report.parameters.get(name) is True
     ]
     if not wanted:

@@ -192,6 +192,32 @@ PREFIXED_STUDENTS = [
 ]
 
 
+# Courses the school already teaches in Canvas (the sandbox knows courses by id only)
+# and who is enrolled: most seeded students are, Noah Williams (S1002, linked to Emma
+# Thompson) is not yet, so a parent linked to him sees nothing until he is.
+COURSES = {101: "Year 3 English", 102: "Year 5 Maths", 103: "Sixth Form Biology"}
+ENROLMENTS = [
+    ("S1001", 101),
+    ("S1003", 101),
+    ("S1004", 102),
+    ("S1005", 102),
+    ("S1006", 102),
+    ("S1007", 103),
+    ("S1008", 103),
+    ("NF-S1009", 102),
+    ("NF-S1014", 101),
+]
+
+
+def seed_enrolments(state: SandboxState) -> None:
+    """Enrol the seeded students of :data:`ENROLMENTS` (observer enrolments follow links)."""
+    with state.lock:
+        for sis_id, course_id in ENROLMENTS:
+            user = state.user_by_sis_id(sis_id)
+            if user is not None:
+                state.enroll(user.id, course_id)
+
+
 def seed_lived_in(state: SandboxState) -> None:
     """Add what a school's Canvas holds before its first sync (see SELF_REGISTERED)."""
     with state.lock:
@@ -200,3 +226,4 @@ def seed_lived_in(state: SandboxState) -> None:
         for sis_id, name, login, home in PREFIXED_STUDENTS:
             email = f"{login}@students.northfield.example"
             _add_user(state, name, login, home, sis_id=sis_id, email=email)
+        seed_enrolments(state)

@@ -171,6 +171,6 @@ def apply_observer(state: SandboxState, batch: SisImport, row: dict[str, str]) -
             "Can't delete a non-existent observer for observer: "
             f"{observer_id}, student: {student_id}"
         )
-    link.workflow_state = "deleted"
+    state.unlink_observer(link)
     link.sis_batch_id = batch.id
     return None

@@ -343,7 +343,47 @@ class SandboxState:
             link.workflow_state = "active"
             if sis_batch_id is not None:
                 link.sis_batch_id = sis_batch_id
+            # Canvas adds the parent as observer to each of the student's current
+            # enrolments (UserObservationLink#create_linked_enrollments).
+            for enrollment in list(self.enrollments.values()):
+                if (
+                    enrollment.user_id == student_id
+                    and enrollment.type == "StudentEnrollment"
+                    and enrollment.workflow_state in ("active", "invited")
+                ):
+                    self._observe(observer_id, enrollment)
             return link
+
+    def unlink_observer(self, link: ObserverLink) -> None:
+        """Delete the link and the observer enrolments that came from it."""
+        with self.lock:
+            link.workflow_state = "deleted"
+            for enrollment in self.enrollments.values():
+                if (
+                    enrollment.user_id == link.observer_id
+                    and enrollment.associated_user_id == link.student_id
+                ):
+                    enrollment.workflow_state = "deleted"
+
+    def _observe(self, observer_id: int, student_enrollment: Enrollment) -> None:
+        for existing in self.enrollments.values():
+            if (
+                existing.user_id == observer_id
+                and existing.course_id == student_enrollment.course_id
+                and existing.associated_user_id == student_enrollment.user_id
+            ):
+                existing.workflow_state = student_enrollment.workflow_state
+                return
+        observer = Enrollment(
+            id=self.next_id("enrollment"),
+            user_id=observer_id,
+            course_id=student_enrollment.course_id,
+            root_account_id=student_enrollment.root_account_id,
+            type="ObserverEnrollment",
+            associated_user_id=student_enrollment.user_id,
+            workflow_state=student_enrollment.workflow_state,
+        )
+        self.enrollments[observer.id] = observer
 
     # -- enrolments and sign-ins --------------------------------------------
 
@@ -366,6 +406,10 @@ class SandboxState:
                 associated_user_id=associated_user_id,
             )
             self.enrollments[enrollment.id] = enrollment
+            if type == "StudentEnrollment":
+                # Later enrolments follow the links too.
+                for observer_id in self.observer_ids(user_id):
+                    self._observe(observer_id, enrollment)
             return enrollment
 
     def record_sign_in(self, user_id: int, when: str | None = None) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QWizard
 
 from canvas_wizard.core.store import SecretKind
+from canvas_wizard.core.sync.visibility import EXPLANATION
 from canvas_wizard.ui.wizard.page_account import AccountPage
 from canvas_wizard.ui.wizard.page_done import DonePage
 from canvas_wizard.ui.wizard.page_key import DeveloperKeyPage
@@ -68,6 +69,8 @@ def test_full_setup_connects_and_keeps_secrets_out_of_files(
     summary = h.wizard.done_page.summary_text
     assert "Northfield Academy Trust (id 1, root account)" in summary
     assert "Alex Morgan" in summary
+    # What to tell a parent who sees nothing: said once, plainly, before the first sync.
+    assert EXPLANATION in h.wizard.done_page.next_steps.text()
 
     profile = h.store.get(h.ctx.session.profile.name)
     assert profile.account is not None and profile.account.id == 1 and profile.account.is_root

@@ -54,6 +54,7 @@ from canvas_wizard.core.sync.report import SyncReport
 from canvas_wizard.core.sync.rest_apply import RestApplier, planned_outcome
 from canvas_wizard.core.sync.sis_apply import SisImportApplier
 from canvas_wizard.core.sync.snapshot import SnapshotCancelled, read_snapshot
+from canvas_wizard.core.sync.visibility import describe_visibility, read_visibility
 
 OK, FAILED_RECORDS, HELD, CANCELLED, INPUT_ERROR = (
     "ok",
@@ -181,7 +182,7 @@ class SyncRun:
 
         # 2. Canvas: first what the signed-in admin may do, which decides how to read and write
         self._preflight()
-        snapshot = self._snapshot(roster)
+        snapshot = self._snapshot(roster, enrollments=True)
         # 3. plan and limits
         self.progress(Progress(Phase.PLAN, 0, 1, "Comparing the roster with Canvas"))
         plan = plan_sync(roster, snapshot, self.options)
@@ -199,13 +200,17 @@ class SyncRun:
         self.report.limit_breaches = [b.limit for b in breaches]
         approved = self.approve_limits is True or self.approve_limits == plan.fingerprint()
         done = {"plan": plan, "snapshot": snapshot, "roster": roster, "breaches": breaches}
+        # What parents will see: enrolments do not change by our writes, so read them now.
+        visibility = read_visibility(self.client, plan, snapshot, self.progress, self.cancel)
         if breaches and not approved:
+            describe_visibility(self.report, plan, visibility)  # what it would be
             self.report.approval = "needed"
             why = " ".join(b.limit for b in breaches)
             self.report.outcomes = _as_planned(plan, snapshot, OutcomeStatus.SKIPPED, why)
             return self._end(HELD, f"Held by the safety limits; nothing was written. {why}", **done)
         self.report.approval = f"approved {plan.fingerprint()}" if breaches else "not needed"
         if self.dry_run:
+            describe_visibility(self.report, plan, visibility)
             self.report.outcomes = _as_planned(
                 plan, snapshot, OutcomeStatus.NOT_RUN, "Preview only."
             )
@@ -246,6 +251,7 @@ class SyncRun:
         if self.verify and any(o.status is OutcomeStatus.DONE for o in outcomes):
             outcomes = self._verify(roster, outcomes)
         self.report.outcomes = outcomes
+        describe_visibility(self.report, plan, visibility, outcomes)
         failed = _count(outcomes, OutcomeStatus.FAILED)
         conflicts = _count(outcomes, OutcomeStatus.CONFLICT)
         unchecked = (
@@ -310,7 +316,7 @@ class SyncRun:
             self.prefer_report = False
         self._emails_visible = caps.has("read_email_addresses")
 
-    def _snapshot(self, roster: Roster) -> Snapshot:
+    def _snapshot(self, roster: Roster, enrollments: bool = False) -> Snapshot:
         # Logins are read in full for the roster's people (and the removed ones); when
         # leavers may be suspended, for everyone, since their state decides the action.
         # Staff members who are parents: their logins and links are read, never written.
@@ -330,6 +336,7 @@ class SyncRun:
             prefer_report=self.prefer_report,
             progress=self.progress,
             cancel=self.cancel,
+            enrollments=enrollments,
         )
         if not self._emails_visible:
             snapshot.emails_visible = False

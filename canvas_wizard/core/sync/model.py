@@ -124,6 +124,9 @@ class Snapshot:
     emails_visible: bool = True
     #: Canvas user ids never taken over by adoption, and why ("the signed-in admin").
     protected_users: dict[int, str] = field(default_factory=dict)
+    #: Users with at least one active StudentEnrollment, when the provisioning report
+    #: was asked for enrolments; None when not read (core/sync/visibility.py asks then).
+    enrolled_students: frozenset[int] | None = None
     _indexes: _Indexes | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
@@ -378,6 +381,8 @@ class Plan:
     links: list[LinkAction]
     options: SyncOptions
     notes: list[str] = field(default_factory=list)  # things about the whole run worth saying
+    #: Keys ("P→S") of managed links whose student is enrolled in no course (visibility.py).
+    not_visible: set[str] = field(default_factory=set)
 
     def totals(self) -> dict[ActionKind, int]:
         """Count per kind over people and links, every kind present (zero if none)."""

@@ -31,7 +31,18 @@ STATUS_WORDS = {
     "running": "running",
 }
 
-CSV_COLUMNS = ["record", "action", "key", "name", "status", "message", "canvas_id"]
+CSV_COLUMNS = [
+    "record",
+    "action",
+    "key",
+    "name",
+    "status",
+    "message",
+    "canvas_id",
+    # Link rows: "no" when the student is enrolled in no course (the parent sees nothing
+    # yet), "yes" otherwise; blank for people, and when it was not checked.
+    "parent_sees_courses",
+]
 # OWASP "CSV injection": these lead characters start a formula in Excel/LibreOffice.
 _FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -50,6 +61,21 @@ class SyncReport:
     limit_breaches: list[str] = field(default_factory=list)
     skipped_rows: list[str] = field(default_factory=list)  # roster rows left out, and why
     notes: list[str] = field(default_factory=list)
+    #: Observer visibility (core/sync/visibility.py); None when not checked.
+    links_in_place: int | None = None
+    #: How many linked students are enrolled in no course: their parents see nothing yet.
+    links_not_visible: int | None = None
+    not_visible: set[str] = field(default_factory=set)  # those links' keys
+
+    def parent_sees(self, o: RecordOutcome) -> str:
+        """The report's "parent_sees_courses" cell for ``o``."""
+        if o.record != "link" or self.links_not_visible is None:
+            return ""
+        if o.action.value not in ("link", "unchanged"):
+            return ""
+        if o.status not in (OutcomeStatus.DONE, OutcomeStatus.UNCHANGED, OutcomeStatus.NOT_RUN):
+            return ""
+        return "no" if o.key in self.not_visible else "yes"
 
     def counts_by_status(self) -> dict[str, int]:
         counts = Counter(o.status for o in self.outcomes)
@@ -105,5 +131,6 @@ def write_report_csv(report: SyncReport, path: Path) -> None:
                 o.status.value,
                 o.message,
                 "" if o.canvas_id is None else str(o.canvas_id),
+                report.parent_sees(o),
             ]
             writer.writerow([neutralise(c) for c in cells])

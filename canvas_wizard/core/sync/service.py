@@ -263,6 +263,15 @@ class ProfileSync:
             result.status,
             result.message,
         )
+        if result.report.links_not_visible:
+            log.info(
+                "%s #%d of %s: %d of %d link(s) lead to a student enrolled in no course yet.",
+                kind,
+                run_id,
+                self.profile.name,
+                result.report.links_not_visible,
+                result.report.links_in_place or 0,
+            )
         match = None
         if result.roster is not None and result.snapshot is not None:
             match = match_report(result.roster, result.snapshot)

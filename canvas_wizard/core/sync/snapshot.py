@@ -79,6 +79,7 @@ def read_snapshot(
     cancel: CancelToken | None = None,
     report_poll: float = REPORT_POLL_SECONDS,
     sleep: Callable[[float], None] = time.sleep,
+    enrollments: bool = False,
 ) -> Snapshot:
     """Canvas's people, logins and observer links of ``account_id``.
 
@@ -86,14 +87,15 @@ def read_snapshot(
     ``observer_sis_ids``: whose observees to read (None: those of ``sis_ids``).
     ``lookup_sis_ids``: on a sub-account, SIS IDs to look up in the root when the
     account's list does not show them (see the module docstring).
-    The report path reads everything regardless. Raises :class:`SnapshotCancelled`
+    The report path reads everything regardless; ``enrollments`` asks it for the
+    enrolments too (``Snapshot.enrolled_students``; the REST path leaves that None). Raises :class:`SnapshotCancelled`
     when ``cancel`` is set, and Canvas errors as the client raises them.
     """
     report = progress or _no_progress
     token = cancel or CancelToken()
     if prefer_report and account_id == root_account_id:
         return _read_by_report(
-            client, account_id, root_account_id, report, token, report_poll, sleep
+            client, account_id, root_account_id, report, token, report_poll, sleep, enrollments
         )
     if prefer_report and lookup_sis_ids is not None and account_id != root_account_id:
         try:
@@ -106,6 +108,7 @@ def read_snapshot(
                 token,
                 report_poll,
                 sleep,
+                enrollments,
             )
         except CanvasPermissionError:
             pass  # no reports on the root for this admin: look people up one by one

@@ -49,8 +49,10 @@ def _read_by_report(
     cancel: CancelToken,
     poll: float,
     sleep: Callable[[float], None],
+    enrollments: bool = False,
 ) -> Snapshot:
     base = f"/api/v1/accounts/{account_id}/reports/provisioning_csv"
+    asked = {"parameters[enrollments]": "true"} if enrollments else {}
     # Starting a report twice does no harm, so a 5xx or a lost answer may be retried:
     # a short Canvas hiccup must not stop a nightly sync.
     started = client.post_idempotent(
@@ -61,6 +63,8 @@ def _read_by_report(
             # Deleted logins keep their SIS IDs in Canvas: the planner must see them to
             # report a conflict instead of planning a create that Canvas will refuse.
             "parameters[include_deleted]": "true",
+            # Who is enrolled where: what a linked parent will see (core/sync/visibility.py).
+            **asked,
         },
     )
     report_id = int(started["id"])
@@ -100,7 +104,10 @@ def _read_by_report(
     files = _csv_files(_download(client, str(url)))
     users = files.get("users", iter(()))
     observers = files.get("user_observers", iter(()))
-    return snapshot_from_report(account_id, root_id, users, observers)
+    snapshot = snapshot_from_report(account_id, root_id, users, observers)
+    if enrollments:
+        snapshot.enrolled_students = enrolled_students(files.get("enrollments", iter(())))
+    return snapshot
 
 
 def _read_sub_account_by_root_report(
@@ -112,6 +119,7 @@ def _read_sub_account_by_root_report(
     cancel: CancelToken,
     poll: float,
     sleep: Callable[[float], None],
+    enrollments: bool = False,
 ) -> Snapshot:
     """The sub-account's people (from its list) and the roster's people wherever they are
     in the root (from the root's report), with their logins and parent links."""
@@ -125,7 +133,7 @@ def _read_sub_account_by_root_report(
         if len(members) % 100 == 0:
             _check(cancel)
             progress(Progress(Phase.READ_CANVAS, len(members), 0, "Reading Canvas users"))
-    root = _read_by_report(client, root_id, root_id, progress, cancel, poll, sleep)
+    root = _read_by_report(client, root_id, root_id, progress, cancel, poll, sleep, enrollments)
     people = {
         uid: person
         for uid, person in root.people.items()
@@ -139,6 +147,7 @@ def _read_sub_account_by_root_report(
         links=links,
         source="report",
         emails_visible=emails_visible,
+        enrolled_students=root.enrolled_students,
     )
 
 
@@ -176,8 +185,10 @@ def _csv_files(data: bytes) -> dict[str, Iterator[dict[str, str]]]:
     for blob in blobs:
         reader = csv.DictReader(io.StringIO(blob.decode("utf-8-sig")))
         header = set(reader.fieldnames or ())
-        # Canvas recognises its CSVs by header; so do we.
-        if "canvas_observer_id" in header:
+        # Canvas recognises its CSVs by header; so do we (enrolments name a user too).
+        if "canvas_enrollment_id" in header or "base_role_type" in header:
+            out["enrollments"] = reader
+        elif "canvas_observer_id" in header:
             out["user_observers"] = reader
         elif "canvas_user_id" in header:
             out["users"] = reader
@@ -225,6 +236,20 @@ def snapshot_from_report(
     return Snapshot(
         account_id=account_id, root_account_id=root_id, people=people, links=links, source="report"
     )
+
+
+def enrolled_students(rows: Iterable[dict[str, str]]) -> frozenset[int]:
+    """Users with an active student enrolment, from the report's enrollments rows
+    (columns matched by name: Canvas may add more)."""
+    found: set[int] = set()
+    for row in rows:
+        kind = row.get("base_role_type") or ""
+        if kind != "StudentEnrollment" and not (not kind and row.get("role") == "student"):
+            continue
+        user = (row.get("canvas_user_id") or "").strip()
+        if (row.get("status") or "") == "active" and user.isdigit():
+            found.add(int(user))
+    return frozenset(found)
 
 
 def _int_or_none(value: Any) -> int | None:

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from canvas_wizard.core.sync.model import WRITE_KINDS, ActionKind, LinkAction, PersonAction, Plan
+from canvas_wizard.core.sync.outcome import link_key
 from canvas_wizard.core.sync.plan_export import (
     RECORD_LINK,
     RECORD_PERSON,
@@ -46,6 +47,8 @@ from canvas_wizard.core.sync.plan_export import (
     person_row,
     write_plan_csv,
 )
+from canvas_wizard.core.sync.visibility import EXPLANATION, FILTER_LABEL
+from canvas_wizard.core.sync.visibility import FILTER_DATA as NOT_VISIBLE
 from canvas_wizard.ui.palette import problem_text_color
 from canvas_wizard.ui.tasks import run_in_background
 from canvas_wizard.ui.widgets import StatusLine, documents_dir, plain_label, plain_tooltip
@@ -117,6 +120,7 @@ class PlanTableModel(QAbstractTableModel):
         self._sort: tuple[int, Qt.SortOrder] | None = None
         self._kinds: frozenset[ActionKind] | None = None  # None: every kind
         self._search = ""
+        self._only: frozenset[str] | None = None  # link keys to show, when not None
         self._last: tuple[int, PlanRow] | None = None  # a painted row asks for 7 cells in turn
 
     # -- content -------------------------------------------------------------------
@@ -152,26 +156,38 @@ class PlanTableModel(QAbstractTableModel):
         return link_row(action, self._names)
 
     # -- filter and sort -----------------------------------------------------------
-    def set_filter(self, kinds: frozenset[ActionKind] | None, search: str = "") -> None:
-        """Show only actions of ``kinds`` (None: all) whose SIS ID or name contains ``search``."""
+    def set_filter(
+        self,
+        kinds: frozenset[ActionKind] | None,
+        search: str = "",
+        only_links: frozenset[str] | None = None,
+    ) -> None:
+        """Show only actions of ``kinds`` (None: all) whose SIS ID or name contains ``search``
+        (and, with ``only_links``, only the links of those keys)."""
         self.beginResetModel()
         self._kinds, self._search = kinds, search.strip().casefold()
+        self._only = only_links
         self._last = None
         self._shown = self._filtered()
         self.endResetModel()
 
     def _filtered(self) -> list[_Action]:
-        kinds, search = self._kinds, self._search
+        kinds, search, only = self._kinds, self._search, self._only
+        base = self._sorted
+        if only is not None:
+            base = [
+                a
+                for a in base
+                if isinstance(a, LinkAction) and link_key(a.parent_sis_id, a.student_sis_id) in only
+            ]
         if not search:
             if kinds is None:
-                return self._sorted
-            return [a for a in self._sorted if a.kind in kinds]
+                return base
+            return [a for a in base if a.kind in kinds]
         if self._search_keys is None:
             self._search_keys = {id(a): self._search_key(a) for a in self._in_plan_order}
         keys = self._search_keys
-        return [
-            a for a in self._sorted if (kinds is None or a.kind in kinds) and search in keys[id(a)]
-        ]
+        return [a for a in base if (kinds is None or a.kind in kinds) and search in keys[id(a)]]
 
     def _search_key(self, action: _Action) -> str:
         row = self._row_of(action) if isinstance(action, LinkAction) else None
@@ -342,6 +358,8 @@ class PlanView(QWidget):
         self.detail_label.clear()
         self.totals_label.setText(describe_totals(plan) if plan is not None else "No preview yet.")
         self.notes_label.setText("\n".join(plan.notes) if plan is not None else "")
+        # The result screen says why; here, on a small screen, rows come first.
+        self.notes_label.setToolTip(EXPLANATION if plan is not None and plan.not_visible else "")
         self.notes_label.setVisible(bool(plan is not None and plan.notes))
         self._fill_filter(plan)
         self.export_button.setEnabled(plan is not None)
@@ -368,6 +386,9 @@ class PlanView(QWidget):
                 if kind is ActionKind.ADOPT and not totals[kind]:
                     continue  # only runs that take users over have any
                 self.action_filter.addItem(f"{label} ({totals[kind]})", kind)
+            if plan is not None and plan.not_visible:
+                hidden = len(plan.not_visible)
+                self.action_filter.addItem(f"{FILTER_LABEL} ({hidden})", NOT_VISIBLE)
             # Keep the admin's filter across previews: they are usually checking one thing.
             self.action_filter.setCurrentIndex(max(0, self.action_filter.findData(chosen)))
         finally:
@@ -376,13 +397,17 @@ class PlanView(QWidget):
 
     def _on_filter(self, _changed: object = None) -> None:
         data = self.action_filter.currentData()
-        if data == CHANGES_ONLY:
-            kinds: frozenset[ActionKind] | None = WRITE_KINDS
+        plan, only = self.model.plan(), None
+        if data == NOT_VISIBLE:
+            kinds: frozenset[ActionKind] | None = None
+            only = frozenset(plan.not_visible if plan is not None else ())
+        elif data == CHANGES_ONLY:
+            kinds = WRITE_KINDS
         elif data is None:
             kinds = None
         else:
             kinds = frozenset({ActionKind(data)})
-        self.model.set_filter(kinds, self.search_edit.text())
+        self.model.set_filter(kinds, self.search_edit.text(), only)
         self._update_shown()
 
     def _update_shown(self) -> None:

@@ -269,7 +269,7 @@ class ProgressView(QWidget):
         self.cancel_button.setEnabled(False)
         self.cancel_button.setText("Cancel")
         self.status.show_status(_STATUS_KINDS.get(result.status, "info"), summary_text(outcome))
-        self.results.set_outcomes(outcomes)
+        self.results.set_outcomes(outcomes, result.report.not_visible)
         self.tabs.setTabEnabled(1, True)
         self.tabs.setCurrentWidget(self.results)
         needs_retry = {OutcomeStatus.FAILED, OutcomeStatus.NOT_RUN}

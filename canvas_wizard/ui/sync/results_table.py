@@ -9,7 +9,7 @@ messages come from a roster file and from Canvas.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -39,6 +39,8 @@ from canvas_wizard.core.sync.outcome import OutcomeStatus, RecordOutcome
 from canvas_wizard.core.sync.plan_export import RECORD_LINK, RECORD_PERSON
 from canvas_wizard.core.sync.report import SyncReport, write_report_csv
 from canvas_wizard.core.sync.service import SyncOutcome
+from canvas_wizard.core.sync.visibility import EXPLANATION, FILTER_LABEL
+from canvas_wizard.core.sync.visibility import FILTER_DATA as NOT_VISIBLE
 from canvas_wizard.ui.sync.plan_table import ACTION_LABELS
 from canvas_wizard.ui.tasks import Task, run_in_background
 from canvas_wizard.ui.widgets import describe_error, plain_label, plain_tooltip
@@ -177,9 +179,18 @@ def summary_text(outcome: SyncOutcome) -> str:
     counts = describe_counts(
         count_outcomes(result.report.outcomes, preview=preview), preview=preview
     )
-    if not counts:
-        return result.message
-    return f"{result.message} {'Planned' if preview else 'Records'}: {counts}."
+    text = result.message
+    if counts:
+        text = f"{text} {'Planned' if preview else 'Records'}: {counts}."
+    return text + visibility_text(result.report)
+
+
+def visibility_text(report: SyncReport) -> str:
+    """The observer-visibility note and what it means, for the result screen ("" if none)."""
+    if not report.links_not_visible:
+        return ""
+    note = next((n for n in report.notes if "not enrolled in any course" in n), "")
+    return f" {note} {EXPLANATION}".rstrip()
 
 
 def ask_report_path(parent: QWidget, suggested: str) -> Path | None:
@@ -277,22 +288,26 @@ class OutcomeModel(QAbstractTableModel):
 
 
 class OutcomeFilter(QSortFilterProxyModel):
-    """Rows of one status (or all), whose cells contain the filter text (any case)."""
+    """Rows of one status (or all, or only the links whose parent sees nothing yet),
+    whose cells contain the filter text (any case)."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._status: OutcomeStatus | None = None
+        self._keys: frozenset[str] | None = None  # link keys to show, when not None
         self._text = ""
 
     # Qt 6.9 replaced invalidateFilter() with this begin/end pair (and deprecated it).
-    def set_status(self, status: OutcomeStatus | None) -> None:
+    def set_status(self, status: OutcomeStatus | None, keys: frozenset[str] | None = None) -> None:
         self.beginFilterChange()
-        self._status = status
+        self._status, self._keys = status, keys
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
-    def preset_status(self, status: OutcomeStatus | None) -> None:
+    def preset_status(
+        self, status: OutcomeStatus | None, keys: frozenset[str] | None = None
+    ) -> None:
         """Set the status filter without filtering now: the next model reset applies it."""
-        self._status = status
+        self._status, self._keys = status, keys
 
     def set_text(self, text: str) -> None:
         self.beginFilterChange()
@@ -304,6 +319,8 @@ class OutcomeFilter(QSortFilterProxyModel):
         assert isinstance(model, OutcomeModel)
         o = model.outcome(source_row)
         if self._status is not None and o.status is not self._status:
+            return False
+        if self._keys is not None and (o.record != "link" or o.key not in self._keys):
             return False
         if not self._text:
             return True
@@ -354,12 +371,20 @@ class ResultsTable(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         layout.addWidget(self.view, 1)
 
+        self._not_visible: frozenset[str] = frozenset()
         self.status_combo.currentIndexChanged.connect(self._on_status_chosen)
         self.filter_edit.textChanged.connect(self._on_text)
         self.set_outcomes([])
 
-    def set_outcomes(self, outcomes: Sequence[RecordOutcome]) -> None:
+    def set_outcomes(
+        self, outcomes: Sequence[RecordOutcome], not_visible: Collection[str] = ()
+    ) -> None:
+        """``not_visible``: keys of the links whose student is enrolled in no course; they
+        get a filter of their own ("Parent sees nothing yet")."""
         counts = Counter(o.status for o in outcomes)
+        hidden = frozenset(not_visible)
+        self._not_visible = hidden
+        shown_hidden = sum(1 for o in outcomes if o.record == "link" and o.key in hidden)
         keep = self.status_combo.currentData()
         self.status_combo.blockSignals(True)
         self.status_combo.clear()
@@ -370,13 +395,14 @@ class ResultsTable(QWidget):
                 self.status_combo.addItem(
                     f"{STATUS_LABELS[status]} ({counts[status]})", status.value
                 )
+        if shown_hidden:
+            self.status_combo.addItem(f"{FILTER_LABEL} ({shown_hidden})", NOT_VISIBLE)
         found = self.status_combo.findData(keep) if keep else 0
         self.status_combo.setCurrentIndex(max(found, 0))
         self.status_combo.blockSignals(False)
         # One filtering pass, not two: the filter is set first and the reset applies it
         # (a 9,000-record sync ends without a visible stall; tests/benchmarks item 5).
-        data = self.status_combo.currentData()
-        self.proxy.preset_status(OutcomeStatus(data) if data else None)
+        self.proxy.preset_status(*self._filter_for(self.status_combo.currentData()))
         self.model.set_outcomes(outcomes)
         self._update_shown()
 
@@ -397,9 +423,19 @@ class ResultsTable(QWidget):
         if found >= 0:
             self.status_combo.setCurrentIndex(found)
 
+    def show_not_visible(self) -> None:
+        """Show only the links whose parent sees nothing yet (when there are any)."""
+        found = self.status_combo.findData(NOT_VISIBLE)
+        if found >= 0:
+            self.status_combo.setCurrentIndex(found)
+
+    def _filter_for(self, data: object) -> tuple[OutcomeStatus | None, frozenset[str] | None]:
+        if data == NOT_VISIBLE:
+            return None, self._not_visible
+        return (OutcomeStatus(str(data)) if data else None), None
+
     def _on_status_chosen(self) -> None:
-        data = self.status_combo.currentData()
-        self.proxy.set_status(OutcomeStatus(data) if data else None)
+        self.proxy.set_status(*self._filter_for(self.status_combo.currentData()))
         self._update_shown()
 
     def _on_text(self, text: str) -> None:

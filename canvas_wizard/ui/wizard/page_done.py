@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QPushButton
 
 from canvas_wizard.core.canvas.auth_providers import setting_label
+from canvas_wizard.core.sync.visibility import EXPLANATION
 from canvas_wizard.ui.widgets import plain_label
 from canvas_wizard.ui.wizard.base import WizardContext, WizardPage
 
@@ -76,5 +77,6 @@ class DonePage(WizardPage):
             "Next: click Finish. The main window opens: choose your Cloudwork export and click "
             "Preview to see exactly what would change. Nothing is written to Canvas until you "
             "click Sync now. To keep Canvas in line every night without anyone at the "
-            "computer, click Schedule unattended syncing… (now, or later from the Sync tab)."
+            "computer, click Schedule unattended syncing… (now, or later from the Sync tab).\n\n"
+            f"What parents will see: {EXPLANATION}"
         )

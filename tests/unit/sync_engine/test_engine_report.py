@@ -54,8 +54,10 @@ def test_csv_has_bom_columns_and_neutralised_cells(tmp_path: Path) -> None:
         "done",
         "'-2+3",
         "42",
+        "",  # parent_sees_courses: people never have one
     ]
-    assert rows[2] == ["link", "link", "P1→S1", "", "failed", "refused", ""]
+    # Visibility not checked: the cell stays blank rather than guessing.
+    assert rows[2] == ["link", "link", "P1→S1", "", "failed", "refused", "", ""]
 
 
 def test_counts_by_status_and_action() -> None:
