@@ -29,6 +29,7 @@ from canvas_wizard.core.errors import AuthorizationNeeded
 from canvas_wizard.core.sync.model import WRITE_KINDS
 from canvas_wizard.core.sync.outcome import OutcomeStatus, Phase, Progress, RecordOutcome
 from canvas_wizard.core.sync.service import METHOD_SIS_IMPORT, SyncOutcome
+from canvas_wizard.core.sync.visibility import EXPLANATION
 from canvas_wizard.ui.sync import results_table
 from canvas_wizard.ui.sync.results_table import (
     COUNT_LABELS,
@@ -269,6 +270,7 @@ class ProgressView(QWidget):
         self.cancel_button.setEnabled(False)
         self.cancel_button.setText("Cancel")
         self.status.show_status(_STATUS_KINDS.get(result.status, "info"), summary_text(outcome))
+        self.status.setToolTip(EXPLANATION if result.report.links_not_visible else "")
         self.results.set_outcomes(outcomes, result.report.not_visible)
         self.tabs.setTabEnabled(1, True)
         self.tabs.setCurrentWidget(self.results)

@@ -39,8 +39,8 @@ from canvas_wizard.core.sync.outcome import OutcomeStatus, RecordOutcome
 from canvas_wizard.core.sync.plan_export import RECORD_LINK, RECORD_PERSON
 from canvas_wizard.core.sync.report import SyncReport, write_report_csv
 from canvas_wizard.core.sync.service import SyncOutcome
-from canvas_wizard.core.sync.visibility import EXPLANATION, FILTER_LABEL
 from canvas_wizard.core.sync.visibility import FILTER_DATA as NOT_VISIBLE
+from canvas_wizard.core.sync.visibility import FILTER_LABEL
 from canvas_wizard.ui.sync.plan_table import ACTION_LABELS
 from canvas_wizard.ui.tasks import Task, run_in_background
 from canvas_wizard.ui.widgets import describe_error, plain_label, plain_tooltip
@@ -180,7 +180,10 @@ def summary_text(outcome: SyncOutcome) -> str:
         count_outcomes(result.report.outcomes, preview=preview), preview=preview
     )
     text = result.message
-    if counts:
+    # After a run that finished, the count tiles right above say the same; repeating them
+    # cost the results table a row at 800×600. A preview has no tiles, and a cancelled run
+    # has records "not run" that no tile shows, so those list them.
+    if counts and (preview or result.status not in ("ok", "failed_records")):
         text = f"{text} {'Planned' if preview else 'Records'}: {counts}."
     return text + visibility_text(result.report)
 
@@ -190,7 +193,9 @@ def visibility_text(report: SyncReport) -> str:
     if not report.links_not_visible:
         return ""
     note = next((n for n in report.notes if "not enrolled in any course" in n), "")
-    return f" {note} {EXPLANATION}".rstrip()
+    # The note is itself the plain sentence; the longer explanation is the status line's
+    # tooltip (ProgressView), so an 800×600 window keeps four result rows in sight.
+    return f" {note}".rstrip()
 
 
 def ask_report_path(parent: QWidget, suggested: str) -> Path | None:
