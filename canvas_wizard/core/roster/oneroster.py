@@ -18,7 +18,7 @@ from canvas_wizard.core.roster.headers import (
     index_headers,
 )
 from canvas_wizard.core.roster.model import Role
-from canvas_wizard.core.roster.sources import Bundle, SourceFile, is_zip, read_file
+from canvas_wizard.core.roster.sources import Bundle, SourceFile, read_users_and_companions
 from canvas_wizard.core.roster.table import Table, parse_table
 from canvas_wizard.core.roster.validate import RoleValue, classify_role
 
@@ -48,31 +48,18 @@ class OneRosterFiles:
 
 def load_files(path: Path, max_bytes: int) -> OneRosterFiles:
     """users.csv and its companions from a zip, a folder, or a loose users.csv."""
-    if path.is_file() and not is_zip(path):
-        folder = path.parent
 
-        def sibling(name: str) -> SourceFile | None:
-            found = next((p for p in folder.iterdir() if p.name.lower() == name), None)
-            return read_file(found, max_bytes) if found is not None else None
+    def no_users(bundle: Bundle) -> RosterReadError:
+        return RosterReadError(
+            f"{bundle.label} has no users.csv; a OneRoster export keeps its people there.",
+            hint="Export again with users included, or choose the folder or zip that "
+            "holds users.csv.",
+        )
 
-        return OneRosterFiles(
-            read_file(path, max_bytes), sibling("roles.csv"), sibling("manifest.csv")
-        )
-    with Bundle(path, max_bytes) as bundle:
-        users = bundle.find("users.csv")
-        if users is None:
-            raise RosterReadError(
-                f"{bundle.label} has no users.csv; a OneRoster export keeps its people there.",
-                hint="Export again with users included, or choose the folder or zip that "
-                "holds users.csv.",
-            )
-        roles = bundle.find("roles.csv", near=users)
-        manifest = bundle.find("manifest.csv", near=users)
-        return OneRosterFiles(
-            bundle.read(users),
-            bundle.read(roles) if roles else None,
-            bundle.read(manifest) if manifest else None,
-        )
+    users, (roles, manifest) = read_users_and_companions(
+        path, max_bytes, ("roles.csv", "manifest.csv"), no_users=no_users
+    )
+    return OneRosterFiles(users, roles, manifest)
 
 
 def _manifest(source: SourceFile, builder: RosterBuilder) -> dict[str, str]:

@@ -28,7 +28,12 @@ from canvas_wizard.core.roster.headers import (
     normalise,
 )
 from canvas_wizard.core.roster.model import Role, Severity
-from canvas_wizard.core.roster.sources import Bundle, SourceFile, is_zip, read_file
+from canvas_wizard.core.roster.sources import (
+    Bundle,
+    SourceFile,
+    is_zip,
+    read_users_and_companions,
+)
 from canvas_wizard.core.roster.table import Table, parse_table
 from canvas_wizard.core.roster.validate import RoleValue, classify_role
 
@@ -72,39 +77,25 @@ class SdsFiles:
 
 def load_sds_files(path: Path, max_bytes: int) -> SdsFiles:
     """users.csv, roles.csv and relationships.csv from a zip, a folder, or beside users.csv."""
-    if path.is_file() and not is_zip(path):
-        folder = path.parent
+    if path.is_file() and not is_zip(path) and path.name.lower() in SDS_V1_FILES:
+        raise sds_v1_error(path.name)
 
-        def sibling(name: str) -> SourceFile | None:
-            found = next((p for p in folder.iterdir() if p.name.lower() == name), None)
-            return read_file(found, max_bytes) if found is not None else None
+    def no_users(bundle: Bundle) -> RosterReadError:
+        old = next(
+            (n for n in bundle.names() if PurePosixPath(n).name.lower() in SDS_V1_FILES), None
+        )
+        if old is not None:
+            return sds_v1_error(bundle.display(old))
+        return RosterReadError(
+            f"{bundle.label} has no users.csv; a School Data Sync v2.1 export keeps its "
+            "people there.",
+            hint="Choose the folder or zip that holds users.csv, roles.csv and relationships.csv.",
+        )
 
-        if path.name.lower() in SDS_V1_FILES:
-            raise sds_v1_error(path.name)
-        return SdsFiles(
-            read_file(path, max_bytes), sibling("roles.csv"), sibling("relationships.csv")
-        )
-    with Bundle(path, max_bytes) as bundle:
-        users = bundle.find("users.csv")
-        if users is None:
-            old = next(
-                (n for n in bundle.names() if PurePosixPath(n).name.lower() in SDS_V1_FILES), None
-            )
-            if old is not None:
-                raise sds_v1_error(bundle.display(old))
-            raise RosterReadError(
-                f"{bundle.label} has no users.csv; a School Data Sync v2.1 export keeps its "
-                "people there.",
-                hint="Choose the folder or zip that holds users.csv, roles.csv and "
-                "relationships.csv.",
-            )
-        roles = bundle.find("roles.csv", near=users)
-        relationships = bundle.find("relationships.csv", near=users)
-        return SdsFiles(
-            bundle.read(users),
-            bundle.read(roles) if roles else None,
-            bundle.read(relationships) if relationships else None,
-        )
+    users, (roles, relationships) = read_users_and_companions(
+        path, max_bytes, ("roles.csv", "relationships.csv"), no_users=no_users
+    )
+    return SdsFiles(users, roles, relationships)
 
 
 def parse_observer_roles(text: str) -> frozenset[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -194,3 +194,29 @@ class Bundle:
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.names())
+
+
+def read_users_and_companions(
+    path: Path,
+    max_bytes: int,
+    companions: tuple[str, ...],
+    *,
+    no_users: Callable[[Bundle], RosterReadError],
+) -> tuple[SourceFile, list[SourceFile | None]]:
+    """users.csv and the named companion files (None where absent), from a zip, a folder,
+    or beside a loose users.csv. OneRoster and School Data Sync exports share this shape;
+    ``no_users`` says, for the format at hand, what a bundle without users.csv means."""
+    if path.is_file() and not is_zip(path):
+        folder = path.parent
+
+        def sibling(name: str) -> SourceFile | None:
+            found = next((p for p in folder.iterdir() if p.name.lower() == name), None)
+            return read_file(found, max_bytes) if found is not None else None
+
+        return read_file(path, max_bytes), [sibling(name) for name in companions]
+    with Bundle(path, max_bytes) as bundle:
+        users = bundle.find("users.csv")
+        if users is None:
+            raise no_users(bundle)
+        found = [bundle.find(name, near=users) for name in companions]
+        return bundle.read(users), [bundle.read(f) if f else None for f in found]
