@@ -16,6 +16,7 @@ from pathlib import Path
 from canvas_wizard.core.auth import redirect_uri_for
 from canvas_wizard.core.store import Profile
 from canvas_wizard.sandbox import DeveloperKey, SandboxCanvas
+from canvas_wizard.sandbox.jobs import JobCost
 from canvas_wizard.sandbox.seed import seed_lived_in
 
 
@@ -24,6 +25,10 @@ def free_loopback_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+#: A demo's report or SIS Import: a second, and a second more per 1,000 users.
+DEMO_JOB_COST = JobCost(1.0, 1.0)
 
 
 @dataclass
@@ -35,7 +40,10 @@ class DemoEnvironment:
 
     @classmethod
     def start(cls, home: Path | None = None, *, latency: float = 0.05) -> DemoEnvironment:
-        sandbox = SandboxCanvas(seed=True, latency=latency)
+        # Reports and SIS Imports take a little while, as in a real Canvas (shortened).
+        sandbox = SandboxCanvas(
+            seed=True, latency=latency, report_cost=DEMO_JOB_COST, sis_import_cost=DEMO_JOB_COST
+        )
         # The demo school's Canvas is lived in: self-registered parents, older SIS IDs.
         seed_lived_in(sandbox.state)
         sandbox.start()

@@ -16,7 +16,15 @@ import threading
 from types import FrameType
 
 from canvas_wizard.sandbox.app import SandboxCanvas
+from canvas_wizard.sandbox.jobs import DEFAULT_REPORT_COST, DEFAULT_SIS_IMPORT_COST, JobCost
 from canvas_wizard.sandbox.throttle import ThrottleConfig
+
+
+def _job_cost(text: str) -> JobCost:
+    try:
+        return JobCost.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,6 +60,23 @@ def build_parser() -> argparse.ArgumentParser:
         default=403,
         help="answer throttled requests as the canvas-lms source (403) or hosted Canvas (429)",
     )
+    parser.add_argument(
+        "--report-time",
+        type=_job_cost,
+        default=DEFAULT_REPORT_COST,
+        metavar="S[+P]",
+        help="a provisioning report takes S seconds plus P per 1,000 users "
+        f"(default {DEFAULT_REPORT_COST.base:g}+{DEFAULT_REPORT_COST.per_1000:g}; "
+        "a real Canvas: about 5+1)",
+    )
+    parser.add_argument(
+        "--sis-import-time",
+        type=_job_cost,
+        default=DEFAULT_SIS_IMPORT_COST,
+        metavar="S[+P]",
+        help="a SIS Import takes S seconds plus P per 1,000 rows "
+        f"(default {DEFAULT_SIS_IMPORT_COST.base:g}+{DEFAULT_SIS_IMPORT_COST.per_1000:g})",
+    )
     parser.add_argument("--empty", action="store_true", help="start without the Northfield data")
     parser.add_argument(
         "--show-secret", action="store_true", help="also print the key's client secret"
@@ -71,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
         throttle=ThrottleConfig(enabled=not args.no_throttle, status=args.throttle_status),
         host=args.host,
         port=args.port,
+        report_cost=args.report_time,
+        sis_import_cost=args.sis_import_time,
     )
     try:
         sandbox.start()

@@ -24,6 +24,7 @@ from canvas_wizard.sandbox import (
 )
 from canvas_wizard.sandbox.consent import submit_consent
 from canvas_wizard.sandbox.faults import Faults
+from canvas_wizard.sandbox.jobs import DEFAULT_REPORT_COST, DEFAULT_SIS_IMPORT_COST, JobCost
 from canvas_wizard.sandbox.seed import seed_northfield
 from canvas_wizard.sandbox.server import Route, _Server, jittered, make_server
 from canvas_wizard.sandbox.state import GLOBAL_ID_BASE, DeveloperKey, SandboxState
@@ -52,6 +53,8 @@ class SandboxCanvas:
         host: str = "127.0.0.1",
         port: int = 0,
         ssl_context: ssl.SSLContext | None = None,
+        report_cost: JobCost = DEFAULT_REPORT_COST,
+        sis_import_cost: JobCost = DEFAULT_SIS_IMPORT_COST,
     ) -> None:
         self.state = SandboxState()
         if seed:
@@ -62,6 +65,9 @@ class SandboxCanvas:
         self.access_token_ttl = access_token_ttl
         #: Pause per SIS row / report step, so progress can be watched (the demo's latency).
         self.job_step_delay = latency / 5
+        #: How long a provisioning report / a SIS Import takes, by its size (sandbox/jobs.py).
+        self.report_cost = report_cost
+        self.sis_import_cost = sis_import_cost
         #: Injected failures (the chaos tests); None serves every request normally.
         self.faults: Faults | None = None
         #: Serve HTTPS with this context (its certificate chain is the test's to make).

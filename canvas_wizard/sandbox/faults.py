@@ -223,7 +223,9 @@ def failing_sis_job(message: str) -> Callable[..., None]:
     file it could not process.
     """
 
-    def job(state: SandboxState, base_url: str, batch_id: int, step_delay: float) -> None:
+    def job(
+        state: SandboxState, base_url: str, batch_id: int, step_delay: float, *_: object
+    ) -> None:
         from canvas_wizard.sandbox import sis_import  # the job module imports the server
 
         with state.lock:

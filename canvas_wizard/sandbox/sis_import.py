@@ -16,6 +16,7 @@ from typing import Any
 
 from canvas_wizard.sandbox import files, sis_csv, sis_rows
 from canvas_wizard.sandbox.http import ApiError, Response, bad_request, not_found
+from canvas_wizard.sandbox.jobs import JobCost, Pacer
 from canvas_wizard.sandbox.lookup import find_account, require
 from canvas_wizard.sandbox.paging import paginate
 from canvas_wizard.sandbox.server import Ctx, Route, route
@@ -182,7 +183,14 @@ def create_import(ctx: Ctx) -> Response:
         state.sis_imports[batch.id] = batch
     # The answer shows the import as it was accepted, before the job can touch it.
     body = sis_import_json(state, ctx.base_url, batch)
-    ctx.app.start_job(run_import, ctx.app.state, ctx.base_url, batch.id, ctx.app.job_step_delay)
+    ctx.app.start_job(
+        run_import,
+        ctx.app.state,
+        ctx.base_url,
+        batch.id,
+        ctx.app.job_step_delay,
+        ctx.app.sis_import_cost,
+    )
     return Response.json(body)
 
 
@@ -272,7 +280,15 @@ def _plan_rows(
     return plan
 
 
-def run_import(state: SandboxState, base_url: str, batch_id: int, step_delay: float) -> None:
+def run_import(
+    state: SandboxState,
+    base_url: str,
+    batch_id: int,
+    step_delay: float,
+    cost: JobCost | None = None,
+) -> None:
+    """Import the rows, taking ``cost`` for the rows uploaded (sandbox/jobs.py), plus
+    ``step_delay`` per row (the demo's pace, so progress can be watched)."""
     with state.lock:
         batch = state.sis_imports[batch_id]
         if batch.workflow_state != "created":
@@ -283,6 +299,10 @@ def run_import(state: SandboxState, base_url: str, batch_id: int, step_delay: fl
     try:
         parsed, file_errors = sis_csv.read_upload(upload.filename, upload.data)
         plan = _plan_rows(state, batch, parsed)
+        pacer = Pacer(
+            (cost or JobCost()).seconds(sum(len(f.rows) for f in parsed)),
+            stop=lambda: batch.abort_requested,
+        )
         with state.lock:
             batch.errors.extend(file_errors)
             names = [sis_csv.BATCH_NAMES[f.kind] for f in parsed]
@@ -301,6 +321,8 @@ def run_import(state: SandboxState, base_url: str, batch_id: int, step_delay: fl
                 batch.updated_at = now_iso()
             if step_delay > 0:
                 time.sleep(step_delay)
+            pacer.step(done, len(plan))
+        pacer.step(1, 1)  # an import with nothing to change still waits its turn
     except Exception as exc:  # a bug, not bad data: Canvas says "failed"
         with state.lock:
             batch.errors.append(SisMessage("", f"Something went wrong: {exc}"))
