@@ -67,7 +67,13 @@ def add_sync_commands(sub: Any) -> None:
         "(OneRoster sourcedId when the SIS ID is the identifier)",
     )
     sync.add_argument("--dry-run", action="store_true", help="plan and report; write nothing")
-    sync.add_argument("--method", choices=["api", "sis-import"], default="api")
+    sync.add_argument(
+        "--method",
+        choices=["api", "sis-import", "auto"],
+        default="api",
+        help="how to write: the Canvas API (default), a SIS Import (root accounts), or auto: "
+        "whichever is quicker for this run (the summary says which and why)",
+    )
     sync.add_argument(
         "--approve-limits",
         action="store_true",
@@ -287,6 +293,9 @@ def _print_result(
             "run_id": run_id,
             "dry_run": report.dry_run,
             "method": report.method,
+            "method_requested": report.method_requested or report.method,
+            "method_reason": report.method_reason,
+            "read_with": report.read_with,
             "message": result.message,
             "counts": report.counts_by_status(),
             "actions": report.counts_by_action(),

@@ -104,10 +104,12 @@ class Schedules:
         """Create (or replace) the entry; returns it and what the export holds now."""
         profile = self._profile(name)
         held = check_source(source)
-        if method == "auto":
-            method = "sis-import" if profile.account and profile.account.is_root else "api"
+        # "auto" stays auto: each night's run picks the API or a SIS Import, whichever is
+        # quicker for what it has to write (core/sync/costs.py).
         if method not in METHODS:
-            raise UsageError(f"Unknown write method {method!r}.", hint="Use api or sis-import.")
+            raise UsageError(
+                f"Unknown write method {method!r}.", hint="Use api, sis-import or auto."
+            )
         if method == "sis-import" and not (profile.account and profile.account.is_root):
             raise UsageError(
                 "SIS Imports can only run on a root account, and this setup syncs into a "

@@ -21,7 +21,7 @@ from canvas_wizard.core.errors import UsageError
 from canvas_wizard.core.paths import AppPaths, write_atomic
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-METHODS = ("api", "sis-import")
+METHODS = ("api", "sis-import", "auto")
 
 
 def parse_days(text: str) -> tuple[int, ...]:

@@ -34,7 +34,7 @@ from canvas_wizard.core.sync.model import ActionKind
 from canvas_wizard.core.sync.outcome import OutcomeStatus, RecordOutcome
 
 #: PRAGMA user_version of the newest schema this code writes.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 #: Rows per executemany call: bounded memory for a 250,000-record run.
 _BATCH = 1000
 _BUSY_TIMEOUT_MS = 10_000
@@ -162,6 +162,22 @@ CREATE TABLE run_writes (
 CREATE INDEX run_writes_by_run ON run_writes (run_id, id);
 CREATE INDEX run_writes_by_key ON run_writes (key, run_id);
 ALTER TABLE runs ADD COLUMN undo_of INTEGER
+"""
+
+
+# v4: how long Canvas's background jobs took for this profile (core/sync/costs.py learns
+# from them which way of reading and writing is quickest; history_jobs.py).
+_SCHEMA_JOBS = """
+CREATE TABLE job_timings (
+    id INTEGER PRIMARY KEY,
+    profile TEXT NOT NULL,
+    account_id INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    seconds REAL NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE INDEX job_timings_by_profile ON job_timings (profile, kind, id)
 """
 
 
@@ -318,7 +334,11 @@ class HistoryStore:
                         conn.execute(statement)
             if version < 3:
                 _migrate_undo(conn)
-            # Later versions: `if version < 4: ...`, each step inside this one transaction.
+            if version < 4:
+                for statement in _SCHEMA_JOBS.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+            # Later versions: `if version < 5: ...`, each step inside this one transaction.
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @contextmanager

@@ -20,6 +20,7 @@ Statuses of a :class:`SyncResult`:
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
@@ -30,6 +31,13 @@ from canvas_wizard.core.canvas import CanvasClient, RequestStats
 from canvas_wizard.core.canvas.capabilities import read_capabilities
 from canvas_wizard.core.errors import AuthorizationNeeded, WizardError
 from canvas_wizard.core.roster import Role, Roster, read_roster
+from canvas_wizard.core.sync.costs import (
+    DEFAULT_LATENCY,
+    JobTiming,
+    account_size,
+    choose_read,
+    choose_write,
+)
 from canvas_wizard.core.sync.limits import LimitBreach, check_limits
 from canvas_wizard.core.sync.model import (
     WRITE_KINDS,
@@ -55,6 +63,11 @@ from canvas_wizard.core.sync.rest_apply import RestApplier, planned_outcome
 from canvas_wizard.core.sync.sis_apply import SisImportApplier
 from canvas_wizard.core.sync.snapshot import SnapshotCancelled, read_snapshot
 from canvas_wizard.core.sync.visibility import describe_visibility, read_visibility
+
+#: ``method``: let the run choose the API or a SIS Import (core/sync/costs.py).
+METHOD_AUTO = "auto"
+#: ``prefer_report``: read by report or page by page, whichever is quicker.
+READ_AUTO = "auto"
 
 OK, FAILED_RECORDS, HELD, CANCELLED, INPUT_ERROR = (
     "ok",
@@ -103,7 +116,8 @@ class SyncRun:
         method: str = "api",
         dry_run: bool = False,
         approve_limits: bool | str = False,
-        prefer_report: bool = False,
+        prefer_report: bool | str = False,
+        job_timings: list[JobTiming] | None = None,
         skip_bad_rows: bool = False,
         verify: bool = True,
         progress: ProgressCallback | None = None,
@@ -119,7 +133,19 @@ class SyncRun:
         self.root_account_id = root_account_id
         self.options = options or SyncOptions()
         self.applier = applier or RestApplier(client, account_id, root_account_id)
+        #: ``method="auto"`` with no applier: the API or a SIS Import, whichever the cost
+        #: model (core/sync/costs.py) finds quicker for the plan; chosen after planning.
+        self._auto_method = method == METHOD_AUTO and applier is None
+        if self._auto_method:
+            method = "api"
         self.method = method
+        #: Earlier runs' job timings (the history), for the cost model; latency is measured.
+        self.job_timings = list(job_timings or [])
+        self._latency = DEFAULT_LATENCY
+        self._sis_possible = False
+        #: ``prefer_report="auto"``: read by report or page by page, by estimated cost.
+        self._read_auto = prefer_report == READ_AUTO
+        prefer_report = bool(prefer_report) and not self._read_auto
         self.dry_run = dry_run
         self.approve_limits = approve_limits
         # A SIS Import given a SIS ID that a *deleted* login holds revives that login and
@@ -129,6 +155,8 @@ class SyncRun:
         self._asked_report = prefer_report
         self.prefer_report = prefer_report or isinstance(self.applier, SisImportApplier)
         self._preflight_notes: list[str] = []
+        self._read_note = ""
+        self._reports_allowed = True
         self._emails_visible = True
         self._self_id: int | None = None  # the signed-in admin's Canvas id, once asked
         self.skip_bad_rows = skip_bad_rows
@@ -141,6 +169,7 @@ class SyncRun:
             method=method,
             options=_summary(self.options),
             dry_run=dry_run,
+            method_requested=METHOD_AUTO if self._auto_method else method,
         )
 
     def run(self) -> SyncResult:
@@ -187,8 +216,13 @@ class SyncRun:
         self.progress(Progress(Phase.PLAN, 0, 1, "Comparing the roster with Canvas"))
         plan = plan_sync(roster, snapshot, self.options)
         self.progress(Progress(Phase.PLAN, 1, 1, "Plan ready"))
+        self.report.read_with = snapshot.source
+        self.report.job_timings += snapshot.jobs
+        if self._auto_method:
+            self._choose_method(plan, snapshot)
         # The pre-flight's notes go with the plan, so the preview shows them too.
-        plan.notes[:0] = self._preflight_notes
+        read_note = [self._read_note] if self._read_note else []
+        plan.notes[:0] = self._preflight_notes + read_note + self.report.notes
         self.report.notes = list(plan.notes)
         if not snapshot.emails_visible and self._emails_visible and self.options.update_emails:
             self.report.notes.append(
@@ -242,6 +276,7 @@ class SyncRun:
             )
             self.report.outcomes = _as_planned(plan, snapshot, OutcomeStatus.FAILED, why)
             return self._end(FAILED_RECORDS, f"Writing to Canvas stopped: {exc}", **done)
+        self.report.job_timings += list(getattr(self.applier, "jobs", []))
         if self.cancel.cancelled:
             self.report.cancelled = True
             self.report.outcomes = outcomes
@@ -289,8 +324,12 @@ class SyncRun:
         Missing ones do not stop the sync; each is said in the report's notes with what
         it costs (canvas_wizard.core.canvas.capabilities).
         """
+        sent, began = self.client.stats.requests, time.perf_counter()
         try:
             caps = read_capabilities(self.client, self.account_id, self.root_account_id)
+            asked = self.client.stats.requests - sent
+            if asked:  # the permission check's requests go one after another
+                self._latency = max(0.001, (time.perf_counter() - began) / asked)
         except AuthorizationNeeded:
             raise
         except WizardError as exc:
@@ -303,7 +342,7 @@ class SyncRun:
         relevant = {"manage_students"}
         if sis:
             relevant |= {"import_sis", "read_reports", "sis_imports"}
-        if self._asked_report:
+        if self._asked_report or self._read_auto:
             relevant.add("read_reports")
         if self.options.update_emails:
             relevant.add("read_email_addresses")
@@ -314,6 +353,13 @@ class SyncRun:
             self.prefer_report = self._asked_report
         if self.prefer_report and not caps.has("read_reports"):
             self.prefer_report = False
+        self._reports_allowed = caps.has("read_reports")
+        self._sis_possible = (
+            self._auto_method
+            and caps.sis_import_possible
+            and self.account_id == self.root_account_id
+            and not self.options.adopt  # a SIS Import cannot give a login a SIS ID
+        )
         self._emails_visible = caps.has("read_email_addresses")
 
     def _snapshot(self, roster: Roster, enrollments: bool = False) -> Snapshot:
@@ -326,6 +372,8 @@ class SyncRun:
             wanted = None
         parents = {s for s, p in roster.people.items() if p.role is Role.PARENT}
         parents |= {link.parent_sis_id for link in roster.links} | set(roster.removed) | staff
+        if enrollments and self._read_auto:
+            self.prefer_report = self._choose_read(roster, parents, wanted)
         snapshot = read_snapshot(
             self.client,
             self.account_id,
@@ -343,6 +391,69 @@ class SyncRun:
         if self.options.adopt:
             snapshot.protected_users.update(self._protected_users())
         return snapshot
+
+    def _choose_read(self, roster: Roster, parents: set[str], wanted: set[str] | None) -> bool:
+        """Read by report (True) or page by page, whichever the cost model finds quicker."""
+        if not getattr(self, "_reports_allowed", True):
+            return False  # the pre-flight found no right to run reports: pages it is
+        people = len(roster.people)
+        if self._sis_possible:
+            maybe = choose_write(
+                writes=people + len(roster.links),
+                import_rows=people + len(roster.links),
+                latency=self._latency,
+                timings=self.job_timings,
+            )
+            if maybe.sis_import:
+                # A SIS Import may be quickest, and it needs the report (deleted logins).
+                self.report.notes.append(
+                    "Canvas was read with the provisioning report: a SIS Import may be the "
+                    "quickest way to write this roster, and only the report shows what it needs."
+                )
+                return True
+        sub = self.account_id != self.root_account_id
+        size = account_size(self.account_id, self.job_timings, people)
+        report_users = account_size(self.root_account_id, self.job_timings, size) if sub else size
+        logins = people if wanted is not None else size
+        choice = choose_read(
+            account_users=size,
+            logins_to_read=logins,
+            links_to_read=len(parents),
+            lookups=len(parents) if sub else 0,
+            latency=self._latency,
+            report_users=report_users,
+            timings=self.job_timings,
+            sub_account_pages=-(-size // 100) if sub else 0,
+        )
+        self._read_note = choice.note()
+        return choice.by_report
+
+    def _choose_method(self, plan: Plan, snapshot: Snapshot) -> None:
+        """``--method auto``: the API or a SIS Import for this plan, and why."""
+        if not self._sis_possible or snapshot.source != "report":
+            why = (
+                "SIS Imports run only on a root account"
+                if self.account_id != self.root_account_id
+                else "taking users over needs the API"
+                if self.options.adopt
+                else "Canvas was read page by page, and a SIS Import needs the report"
+                if snapshot.source != "report"
+                else "this account may not run SIS Imports"
+            )
+            reason = f"Fastest for this run: the Canvas API ({why})."
+        else:
+            choice = choose_write(
+                writes=plan.writes(),
+                import_rows=plan.writes(),
+                latency=self._latency,
+                timings=self.job_timings,
+            )
+            reason = choice.reason()
+            if choice.sis_import:
+                self.applier = SisImportApplier(self.client, self.root_account_id)
+                self.method = self.report.method = "sis-import"
+        self.report.method_reason = reason
+        plan.notes.append(reason)
 
     def _protected_users(self) -> dict[int, str]:
         """Canvas users a takeover must never touch: the signed-in admin (asked once)."""

@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from canvas_wizard.core.roster.model import Person, Role
+from canvas_wizard.core.sync.costs import JobTiming
 
 if TYPE_CHECKING:
     from canvas_wizard.core.sync.limits import SafetyLimits
@@ -127,6 +128,8 @@ class Snapshot:
     #: Users with at least one active StudentEnrollment, when the provisioning report
     #: was asked for enrolments; None when not read (core/sync/visibility.py asks then).
     enrolled_students: frozenset[int] | None = None
+    #: Canvas's background jobs this read waited for (the provisioning report), timed.
+    jobs: list[JobTiming] = field(default_factory=list)
     _indexes: _Indexes | None = field(default=None, init=False, repr=False, compare=False)
 
     @property

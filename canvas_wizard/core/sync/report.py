@@ -66,6 +66,14 @@ class SyncReport:
     #: How many linked students are enrolled in no course: their parents see nothing yet.
     links_not_visible: int | None = None
     not_visible: set[str] = field(default_factory=set)  # those links' keys
+    #: What the admin asked for ("auto", "api", "sis-import"); ``method`` is what ran.
+    method_requested: str = ""
+    #: Why ``method`` was chosen, when the app chose it ("auto"): one sentence.
+    method_reason: str = ""
+    #: How Canvas was read: "report" (the provisioning report) or "api" (page by page).
+    read_with: str = ""
+    #: Canvas's background jobs this run waited for, timed (the history learns from them).
+    job_timings: list[Any] = field(default_factory=list)
 
     def parent_sees(self, o: RecordOutcome) -> str:
         """The report's "parent_sees_courses" cell for ``o``."""

@@ -28,9 +28,10 @@ from canvas_wizard.core.schedule.pause import Pause, PauseStore
 from canvas_wizard.core.settings import load_settings_or_defaults
 from canvas_wizard.core.store import Profile, SecretStore
 from canvas_wizard.core.store.history import HistoryStore, RunStatus, RunSummary
+from canvas_wizard.core.store.history_jobs import add_job_timings, job_timings
 from canvas_wizard.core.store.history_writes import add_written_records
 from canvas_wizard.core.store.lock import ProfileLock
-from canvas_wizard.core.sync.engine import SyncResult, SyncRun
+from canvas_wizard.core.sync.engine import READ_AUTO, SyncResult, SyncRun
 from canvas_wizard.core.sync.match import MatchReport, match_report
 from canvas_wizard.core.sync.model import Plan, Snapshot, SyncOptions
 from canvas_wizard.core.sync.outcome import CancelToken, ProgressCallback, RecordOutcome
@@ -42,6 +43,8 @@ log = logging.getLogger(__name__)
 
 METHOD_API = "api"
 METHOD_SIS_IMPORT = "sis-import"
+#: Let the run choose the API or a SIS Import, whichever is quicker (core/sync/costs.py).
+METHOD_AUTO = "auto"
 
 
 @dataclass
@@ -212,6 +215,8 @@ class ProfileSync:
                     hint="Use the Canvas API method, which works on any account.",
                 )
             applier = SisImportApplier(self.client, root_id)
+        with HistoryStore(self.paths.history_db) as history:
+            timings = job_timings(history, self.profile.name)
         run = SyncRun(
             roster,
             self.client,
@@ -222,9 +227,12 @@ class ProfileSync:
             method=request.method,
             dry_run=request.dry_run,
             approve_limits=request.approve,
-            # On a sub-account too: the root's report finds the people Canvas lists only in
-            # the root (the pre-flight turns it off without the right to run reports).
-            prefer_report=True,
+            # By report or page by page, whichever is quicker for this run (core/sync/costs.py,
+            # learning from this profile's earlier report times). On a sub-account, the
+            # root's report finds the people Canvas lists only in the root (the pre-flight
+            # turns it off without the right to run reports).
+            prefer_report=READ_AUTO,
+            job_timings=timings,
             skip_bad_rows=request.skip_bad_rows,
             progress=progress,
             cancel=cancel,
@@ -233,7 +241,8 @@ class ProfileSync:
             history.mark_interrupted(self.profile.name)
             run_id = history.start_run(
                 profile=self.profile.name,
-                method=request.method,
+                # "auto" is recorded as what it chose when the run ends (finish_run).
+                method=_recorded_method(request.method),
                 dry_run=request.dry_run,
                 who=self.profile.signed_in_as or "",
                 source=str(request.source),
@@ -301,6 +310,7 @@ class ProfileSync:
             history.finish_run(
                 run_id, status=result.status, counts=counts, method=result.report.method
             )
+            add_job_timings(history, self.profile.name, self.account_id, result.report.job_timings)
         except WizardError as exc:
             why = f"{exc.message} {exc.hint}".strip()
             log.error("Run #%d was not saved in the history: %s", run_id, why)
@@ -326,7 +336,7 @@ class ProfileSync:
         with HistoryStore(self.paths.history_db) as history:
             run_id = history.start_run(
                 profile=self.profile.name,
-                method=request.method,
+                method=_recorded_method(request.method),
                 dry_run=request.dry_run,
                 who=self.profile.signed_in_as or "",
                 source=str(request.source),
@@ -340,13 +350,16 @@ class ProfileSync:
         message = f"{pause.describe()} Nothing was read or written."
         log.info("Sync of %s not run (%s): %s", self.profile.name, request.trigger, message)
         report = SyncReport(
-            run_id="", started=datetime.now(UTC), method=request.method, dry_run=False
+            run_id="",
+            started=datetime.now(UTC),
+            method=_recorded_method(request.method),
+            dry_run=False,
         )
         report.finished = report.started
         with HistoryStore(self.paths.history_db) as history:
             run_id = history.start_run(
                 profile=self.profile.name,
-                method=request.method,
+                method=_recorded_method(request.method),
                 dry_run=False,
                 who=self.profile.signed_in_as or "",
                 source=str(request.source),
@@ -381,6 +394,11 @@ def record_writes(history: HistoryStore, run_id: int) -> Callable[[Plan, Snapsho
         add_written_records(history, run_id, records_from_plan(plan, names))
 
     return record
+
+
+def _recorded_method(method: str) -> str:
+    """The history's method for a run starting: "auto" becomes its choice when it ends."""
+    return METHOD_API if method == METHOD_AUTO else method
 
 
 def _options_summary(request: SyncRequest) -> dict[str, Any]:

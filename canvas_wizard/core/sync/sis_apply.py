@@ -40,6 +40,7 @@ from typing import Any
 from canvas_wizard.core.canvas import CanvasClient
 from canvas_wizard.core.canvas.errors import CanvasError, CanvasNotFound
 from canvas_wizard.core.errors import WizardError
+from canvas_wizard.core.sync.costs import SIS_IMPORT, JobTiming
 from canvas_wizard.core.sync.model import ActionKind, PersonAction, Plan, Snapshot
 from canvas_wizard.core.sync.outcome import (
     CancelToken,
@@ -95,6 +96,8 @@ class SisImportApplier:
         self._poll_interval = poll_interval
         self._sleep = sleep
         self._base = f"/api/v1/accounts/{root_account_id}/sis_imports"
+        #: The imports this applier waited for, timed (core/sync/costs.py learns from them).
+        self.jobs: list[JobTiming] = []
 
     def apply(
         self, plan: Plan, snapshot: Snapshot, *, progress: ProgressCallback, cancel: CancelToken
@@ -122,8 +125,12 @@ class SisImportApplier:
         imported: list[RecordOutcome] = []
         if rows:
             progress(Progress(Phase.APPLY, 0, 100, _uploading(len(people), len(links))))
+            began = time.monotonic()
             started = self._upload(build_zip(people, links))
             final = self._wait(started, progress, cancel)
+            if final.get("workflow_state") in ("imported", "imported_with_messages"):
+                took = time.monotonic() - began
+                self.jobs.append(JobTiming(SIS_IMPORT, len(rows), took, self._account))
             imported = self._outcomes(final, people, links, self._messages(final))
         return settled + self._send_emails(plan, emails, imported, cancel)
 
@@ -221,6 +228,7 @@ class SisImportApplier:
     ) -> dict[str, Any]:
         url = f"{self._base}/{batch['id']}"
         aborted = False
+        polls = 0
         while batch.get("workflow_state") in RUNNING_STATES:
             if cancel.cancelled and not aborted:
                 aborted = True
@@ -239,7 +247,9 @@ class SisImportApplier:
                 else f"Canvas is importing ({done}%)"
             )
             progress(Progress(Phase.APPLY, done, 100, activity, _counts(batch)))
-            self._sleep(self._poll_interval)
+            # Small imports finish in moments: look again soon, then back off.
+            self._sleep(min(self._poll_interval, 0.05 * 2**polls))
+            polls += 1
             batch = self._client.get(url)
         state = batch.get("workflow_state")
         done = (

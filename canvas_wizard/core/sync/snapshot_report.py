@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from canvas_wizard.core.canvas import CanvasClient, CanvasError
 from canvas_wizard.core.canvas.transport import make_session
 from canvas_wizard.core.errors import WizardError
+from canvas_wizard.core.sync.costs import REPORT, JobTiming
 from canvas_wizard.core.sync.model import LOGIN_ACTIVE, CanvasLogin, CanvasPerson, Snapshot
 from canvas_wizard.core.sync.outcome import CancelToken, Phase, Progress, ProgressCallback
 
@@ -53,6 +54,7 @@ def _read_by_report(
 ) -> Snapshot:
     base = f"/api/v1/accounts/{account_id}/reports/provisioning_csv"
     asked = {"parameters[enrollments]": "true"} if enrollments else {}
+    began = time.monotonic()
     # Starting a report twice does no harm, so a 5xx or a lost answer may be retried:
     # a short Canvas hiccup must not stop a nightly sync.
     started = client.post_idempotent(
@@ -91,6 +93,7 @@ def _read_by_report(
         sleep(min(poll, 0.05 * 2**polls))
         polls += 1
         status = client.get(f"{base}/{report_id}")
+    waited = time.monotonic() - began
     attachment = status.get("attachment") or {}
     url = attachment.get("url") or status.get("file_url")
     if status.get("status") != "complete" or not url:
@@ -107,6 +110,7 @@ def _read_by_report(
     snapshot = snapshot_from_report(account_id, root_id, users, observers)
     if enrollments:
         snapshot.enrolled_students = enrolled_students(files.get("enrollments", iter(())))
+    snapshot.jobs.append(JobTiming(REPORT, len(snapshot.people), waited, account_id))
     return snapshot
 
 
@@ -148,6 +152,7 @@ def _read_sub_account_by_root_report(
         source="report",
         emails_visible=emails_visible,
         enrolled_students=root.enrolled_students,
+        jobs=root.jobs,
     )
 
 

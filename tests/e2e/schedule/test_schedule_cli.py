@@ -69,7 +69,7 @@ def test_schedule_show_and_remove_a_crontab_entry(
         "schedule", "school", "--source", str(setup.export), "--at", "06:30", "--days", "mon-fri"
     )
     assert made.returncode == 0, made.stderr
-    assert "Scheduled: sync 'school' mon-fri at 06:30 (sis-import)." in made.stdout
+    assert "Scheduled: sync 'school' mon-fri at 06:30 (auto)." in made.stdout
     assert "The export holds 2 people and 1 links" in made.stdout
     assert "Created a crontab line in the crontab of" in made.stdout
 
@@ -85,9 +85,9 @@ def test_schedule_show_and_remove_a_crontab_entry(
     assert shown.returncode == 0, shown.stderr
     data = json.loads(shown.stdout)
     assert data["installed"] is True and data["kind"] == "crontab"
-    assert (data["at"], data["days"], data["method"]) == ("06:30", "mon-fri", "sis-import")
+    assert (data["at"], data["days"], data["method"]) == ("06:30", "mon-fri", "auto")
     assert data["entry"] == ours[0]
-    assert data["command"][-4:] == ["--method", "sis-import", "--scheduled", "--json"]
+    assert data["command"][-4:] == ["--method", "auto", "--scheduled", "--json"]
     assert data["paused"] is None
 
     # Scheduling again replaces the entry, never adds a second one.
