@@ -8,6 +8,7 @@ the SIS ID match rate) → Sync now (approval first when a safety limit is cross
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QTabWidget,
@@ -35,9 +37,10 @@ from canvas_wizard.core.store import Profile, ProfileStore, SecretStore
 from canvas_wizard.core.store.history import RunSummary
 from canvas_wizard.core.sync.model import Plan, SyncOptions
 from canvas_wizard.core.sync.plan import ADOPT_CHECKBOX
-from canvas_wizard.core.sync.report import status_words
+from canvas_wizard.core.sync.report import SyncReport, status_words
 from canvas_wizard.core.sync.service import (
     METHOD_API,
+    METHOD_AUTO,
     METHOD_SIS_IMPORT,
     ProfileSync,
     SyncOutcome,
@@ -102,10 +105,17 @@ class SyncTab(QWidget):
         options = QHBoxLayout()
         self.method = QComboBox()
         self.method.setAccessibleName("How to write to Canvas")
+        self.method.addItem("Fastest for this run", METHOD_AUTO)
+        self.method.setItemData(
+            0,
+            "The app estimates, from the plan and from how long this Canvas took before, "
+            "whether the Canvas API or a SIS Import is quicker; the preview says which and why.",
+            Qt.ItemDataRole.ToolTipRole,
+        )
         self.method.addItem("Canvas API (works on any account)", METHOD_API)
         self.method.addItem("SIS Import (fast; root account only)", METHOD_SIS_IMPORT)
         if not sync.sis_import_allowed():
-            self.method.model().item(1).setEnabled(False)  # type: ignore[attr-defined]
+            self.method.model().item(2).setEnabled(False)  # type: ignore[attr-defined]
             self.method.setToolTip(
                 "SIS Imports run only on a root account; this setup syncs into a sub-account."
             )
@@ -130,7 +140,14 @@ class SyncTab(QWidget):
         choices.addStretch(1)
         options.addWidget(QLabel("Write with:"))
         options.addWidget(self.method)
-        options.addStretch(1)
+        # What "Fastest for this run" chose in the last preview; why, in its tooltip.
+        self.choice_label = plain_label(wrap=False)
+        # It may be cut short on a small screen (the tooltip has it all), never widen it.
+        self.choice_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.choice_label.setMinimumWidth(0)
+        self.choice_label.setAccessibleName("What the preview chose, and why")
+        options.addWidget(self.choice_label, 1)  # takes the room between, as a stretch would
+        self.method.currentIndexChanged.connect(lambda _i: self.choice_label.clear())
         self.schedule_button = QPushButton("Schedule…")
         self.schedule_button.setAccessibleName("Schedule unattended syncing, or pause it")
         self.schedule_button.clicked.connect(self.scheduleRequested)
@@ -195,6 +212,20 @@ class SyncTab(QWidget):
             ),
             skip_bad_rows=self.source.skip_bad_rows(),
         )
+
+    def _show_choice(self, report: SyncReport, plan: Plan | None) -> None:
+        """Beside the method: what the run chose ("→ Canvas API, read page by page"), and
+        the full reasons (the report's and ``--json``'s sentences) in the tooltip."""
+        if plan is None or not plan.choices:
+            self.choice_label.clear()
+            self.choice_label.setToolTip("")
+            return
+        method = {"sis-import": "SIS Import", "api": "Canvas API"}.get(report.method, report.method)
+        read = {"report": "read by report", "api": "read page by page"}.get(report.read_with, "")
+        chosen = method if report.method_requested == METHOD_AUTO else ""
+        self.choice_label.setText("→ " + ", ".join(t for t in (chosen, read) if t))
+        self.choice_label.setToolTip("\n\n".join(plan.choices))
+        self.choice_label.setAccessibleDescription(" ".join(plan.choices))
 
     def preview(self) -> None:
         request = self._request(dry_run=True)
@@ -288,6 +319,7 @@ class SyncTab(QWidget):
             self.last_preview = outcome
             self.source.show_match(outcome.match)
             self.plan_view.set_plan(result.plan)
+            self._show_choice(result.report, result.plan)
             self._show_below(self.plan_view if result.plan else self.empty)
             kind = {"input_error": "error", "ok": "ok"}.get(result.status, "info")
             text = result.message
@@ -363,6 +395,7 @@ class SyncTab(QWidget):
         # preview's words and totals describe another file.
         self._roster_generation += 1
         self.last_preview = None
+        self._show_choice(SyncReport("", datetime.now(UTC)), None)
         self._preview_key = None
         self.plan_view.set_plan(None)
         if not (

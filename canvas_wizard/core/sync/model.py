@@ -384,6 +384,9 @@ class Plan:
     links: list[LinkAction]
     options: SyncOptions
     notes: list[str] = field(default_factory=list)  # things about the whole run worth saying
+    #: How this run reads and writes Canvas, and why (core/sync/costs.py): the report's
+    #: notes and ``--json`` show them with ``notes``; the app beside its method choice.
+    choices: list[str] = field(default_factory=list)
     #: Keys ("P→S") of managed links whose student is enrolled in no course (visibility.py).
     not_visible: set[str] = field(default_factory=set)
 

@@ -59,6 +59,8 @@ class Progress:
     total: int  # records in this phase (0 when not known yet)
     activity: str  # the current activity, e.g. "Creating Ava Thompson (S1001)"
     counts: dict[str, int] = field(default_factory=dict)  # created/updated/linked/... so far
+    #: ``done``/``total`` are a percentage, not records (a SIS Import's progress).
+    percent: bool = False
 
 
 ProgressCallback = Callable[[Progress], None]

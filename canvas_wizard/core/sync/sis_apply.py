@@ -124,7 +124,9 @@ class SisImportApplier:
             )
         imported: list[RecordOutcome] = []
         if rows:
-            progress(Progress(Phase.APPLY, 0, 100, _uploading(len(people), len(links))))
+            progress(
+                Progress(Phase.APPLY, 0, 100, _uploading(len(people), len(links)), percent=True)
+            )
             began = time.monotonic()
             started = self._upload(build_zip(people, links))
             final = self._wait(started, progress, cancel)
@@ -246,7 +248,7 @@ class SisImportApplier:
                 if aborted
                 else f"Canvas is importing ({done}%)"
             )
-            progress(Progress(Phase.APPLY, done, 100, activity, _counts(batch)))
+            progress(Progress(Phase.APPLY, done, 100, activity, _counts(batch), percent=True))
             # Small imports finish in moments: look again soon, then back off.
             self._sleep(min(self._poll_interval, 0.05 * 2**polls))
             polls += 1
@@ -257,7 +259,9 @@ class SisImportApplier:
             if state in ("imported", "imported_with_messages")
             else int(batch.get("progress") or 0)
         )
-        progress(Progress(Phase.APPLY, done, 100, f"SIS Import {state}", _counts(batch)))
+        progress(
+            Progress(Phase.APPLY, done, 100, f"SIS Import {state}", _counts(batch), percent=True)
+        )
         return batch
 
     def _messages(self, batch: dict[str, Any]) -> list[SisMessage]:

@@ -42,7 +42,7 @@ from canvas_wizard.ui.tasks import run_in_background
 from canvas_wizard.ui.widgets import StatusLine, plain_label
 
 METHOD_CHOICES = (
-    ("auto", "Automatic (SIS Import on a root account, else the Canvas API)"),
+    ("auto", "Fastest for each run (the Canvas API or a SIS Import, chosen each time)"),
     ("api", "Canvas API (works on any account)"),
     ("sis-import", "SIS Import (fast; root account only)"),
 )

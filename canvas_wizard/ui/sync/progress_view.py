@@ -294,6 +294,9 @@ class ProgressView(QWidget):
             self._set_bar(self.phase_bars[earlier], 1, 1, "done")
         self._reached = max(self._reached, index)
         bar = self.phase_bars[progress.phase]
+        if progress.phase is Phase.APPLY and progress.total:
+            # "Fastest for this run" decides the method after planning: follow what writes.
+            self._per_record = not progress.percent
         shown = "%v of %m" if self._per_record or progress.phase is not Phase.APPLY else "%p%"
         self._set_bar(bar, progress.done, progress.total, shown)
         fraction = min(progress.done / progress.total, 1.0) if progress.total else 0.0
