@@ -415,12 +415,24 @@ class SyncRun:
         sub = self.account_id != self.root_account_id
         size = account_size(self.account_id, self.job_timings, people)
         report_users = account_size(self.root_account_id, self.job_timings, size) if sub else size
-        logins = people if wanted is not None else size
+        logins, links, lookups = (people if wanted is not None else size), len(parents), 0
+        if sub:
+            lookups = len(parents)
+        listed = self._first_page()
+        if listed is not None:
+            # The whole account fits on one page (a new or small one): count exactly.
+            size = len(listed)
+            logins = sum(1 for sis in listed if wanted is None or (sis and sis in wanted))
+            links = sum(1 for sis in listed if sis and sis in parents)
+            if sub:
+                lookups = len((set(roster.people) | parents) - set(listed))
+            if not sub:
+                report_users = size
         choice = choose_read(
             account_users=size,
             logins_to_read=logins,
-            links_to_read=len(parents),
-            lookups=len(parents) if sub else 0,
+            links_to_read=links,
+            lookups=lookups,
             latency=self._latency,
             report_users=report_users,
             timings=self.job_timings,
@@ -428,6 +440,22 @@ class SyncRun:
         )
         self._read_note = choice.note()
         return choice.by_report
+
+    def _first_page(self) -> list[str] | None:
+        """The SIS IDs ("" for none) of the account's users when they fit on one page of
+        its list (one request), else None: then the history's count is the best guess."""
+        try:
+            response = self.client.request(
+                "GET", f"/api/v1/accounts/{self.account_id}/users", params={"per_page": 100}
+            )
+            items = response.json()
+        except AuthorizationNeeded:
+            raise
+        except (WizardError, ValueError):
+            return None
+        if "next" in response.links or not isinstance(items, list):
+            return None
+        return [str(i.get("sis_user_id") or "") for i in items if isinstance(i, dict)]
 
     def _choose_method(self, plan: Plan, snapshot: Snapshot) -> None:
         """``--method auto``: the API or a SIS Import for this plan, and why."""
