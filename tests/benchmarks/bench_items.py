@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench_sync import Canvas, lower_bound, run_sync, scaled
+from bench_sync import Canvas, lower_bound, run_script, run_sync, scaled
 from harness import SUB_ACCOUNT_ID, bench_throttle, load
 from school import change_school, describe, generate_school
 
@@ -32,15 +32,40 @@ class Sizes:
     district: tuple[int, int, int]  # students, parents, links for planning
     ui_latency: float
     startup_runs: int
-    #: Seconds the sandbox's SIS Import job pauses per row (its stand-in for Canvas's job speed).
-    sis_row_delay: float
+    #: Canvas's background jobs (reports, SIS Imports): seconds, plus seconds per 1,000
+    #: users or rows. An assumption (README, Performance): 5 + 1 for a real Canvas.
+    job_cost: tuple[float, float]
+    #: The small school compared with a one-call-at-a-time script: students, parents,
+    #: links, and the latency (the issue's 370 people at 60 ms).
+    small: tuple[int, int, int, float] = (150, 220, 300, 0.06)
+    #: UI runs: the longest GUI-thread pause is taken over this many syncs.
+    ui_runs: int = 5
     #: Run the sandbox in its own process (the real benchmark) or in this one (the smoke test).
     remote: bool = True
 
 
-FULL = Sizes("full", 2000, 3000, 4000, 0.1, 0.05, 0.10, (60_000, 40_000, 150_000), 0.025, 3, 0.002)
-QUICK = Sizes("quick", 200, 300, 400, 0.1, 0.25, 0.5, (6_000, 4_000, 15_000), 0.025, 1, 0.002)
-SMOKE = Sizes("smoke", 20, 30, 40, 0.0, 0.5, 0.5, (300, 200, 750), 0.0, 1, 0.0, remote=False)
+FULL = Sizes(
+    "full", 2000, 3000, 4000, 0.1, 0.05, 0.10, (60_000, 40_000, 150_000), 0.025, 3, (5.0, 1.0)
+)
+QUICK = Sizes(
+    "quick", 200, 300, 400, 0.1, 0.25, 0.5, (6_000, 4_000, 15_000), 0.025, 1, (5.0, 1.0), ui_runs=2
+)
+SMOKE = Sizes(
+    "smoke",
+    20,
+    30,
+    40,
+    0.0,
+    0.5,
+    0.5,
+    (300, 200, 750),
+    0.0,
+    1,
+    (0.05, 1.0),
+    small=(10, 12, 15, 0.0),
+    ui_runs=1,
+    remote=False,
+)
 
 CanvasFactory = Callable[[float], Any]  # latency → a started Canvas (context manager)
 
@@ -49,10 +74,16 @@ def canvas_factory(sizes: Sizes) -> CanvasFactory:
     if sizes.remote:
         from remote import RemoteCanvas
 
-        return lambda latency: RemoteCanvas(latency, 0.0, bench_throttle(latency))
+        return lambda latency: RemoteCanvas(latency, 0.0, bench_throttle(latency), sizes.job_cost)
     from harness import CanvasControl
 
-    return lambda latency: CanvasControl(latency, 0.0, bench_throttle(latency))
+    return lambda latency: CanvasControl(latency, 0.0, bench_throttle(latency), sizes.job_cost)
+
+
+def job_seconds(sizes: Sizes, size: int) -> float:
+    """What the sandbox's job of ``size`` users/rows takes (its configured cost)."""
+    base, per_1000 = sizes.job_cost
+    return base + per_1000 * size / 1000
 
 
 def _sample(sizes: Sizes, share: float, prefix: str = "") -> Any:
@@ -65,17 +96,23 @@ def _sample(sizes: Sizes, share: float, prefix: str = "") -> Any:
 
 
 def item_sync(sizes: Sizes, workdir: Path, log: Callable[[str], None]) -> dict[str, Any]:
-    """Items 1–3: initial sync (API at 8 and at 1, SIS Import), resyncs unchanged and 1 % changed."""
+    """Initial sync (API, API at 1, SIS Import, auto), resyncs unchanged and 1 % changed,
+    and an unchanged resync of a sub-account, each as the app runs it."""
     make = canvas_factory(sizes)
     school = generate_school(sizes.students, sizes.parents, sizes.links)
     roster_csv = school.write_csv(workdir / "school.csv")
     cfg = bench_throttle(sizes.latency)
-    out: dict[str, Any] = {"school": describe(school), "latency_s": sizes.latency}
+    out: dict[str, Any] = {
+        "school": describe(school),
+        "latency_s": sizes.latency,
+        "job_cost": list(sizes.job_cost),
+    }
 
     canvas: Canvas
     with make(sizes.latency) as canvas:
-        log("initial sync, API, concurrency 8")
-        initial = run_sync(canvas, roster_csv)
+        history: list[Any] = []  # the job timings the app's history would keep
+        log("initial sync, API")
+        initial = run_sync(canvas, roster_csv, history=history)
         reads = initial["requests"] - initial["writes"]
         bound = lower_bound(initial["writes"], reads, sizes.latency, cfg)
         observed = lower_bound(initial["writes"], reads, initial["mean_response_ms"] / 1000, cfg)
@@ -85,13 +122,21 @@ def item_sync(sizes: Sizes, workdir: Path, log: Callable[[str], None]) -> dict[s
         out["lower_bound"] = bound
 
         log("resync, nothing changed")
-        out["resync_unchanged"] = run_sync(canvas, roster_csv)
+        out["resync_unchanged"] = run_sync(canvas, roster_csv, history=history)
 
         log("resync, 1 % changed")
         today, changes = change_school(school, 0.01)
-        changed = run_sync(canvas, today.write_csv(workdir / "school-changed.csv"))
+        changed = run_sync(canvas, today.write_csv(workdir / "school-changed.csv"), history=history)
         changed["changed_records"] = changes.records
         changed["changes"] = changes.counts
+        # The least this run could take: Canvas's report job for the school (when it read
+        # by report), plus its writes at the throttle's bound.
+        report_s = (
+            job_seconds(sizes, len(school.people)) if changed["read_with"] == "report" else 0.0
+        )
+        write_s = lower_bound(changed["writes"], 0, sizes.latency, cfg)["bound_s"]
+        changed["least_s"] = round(report_s + write_s, 2)
+        changed["least_report_s"], changed["least_write_s"] = round(report_s, 2), write_s
         out["resync_changed"] = changed
 
     sample = _sample(sizes, sizes.conc1_sample)
@@ -102,21 +147,39 @@ def item_sync(sizes: Sizes, workdir: Path, log: Callable[[str], None]) -> dict[s
 
     with make(sizes.latency) as canvas:
         log("initial sync, SIS Import")
-        canvas.set_job_step_delay(sizes.sis_row_delay)
         out["initial_sis_import"] = run_sync(canvas, roster_csv, method="sis-import")
-        out["initial_sis_import"]["sis_row_delay_s"] = sizes.sis_row_delay
+
+    with make(sizes.latency) as canvas:
+        log("initial sync, method auto")
+        out["initial_auto"] = run_sync(canvas, roster_csv, method="auto")
 
     sub = _sample(sizes, sizes.sub_sample)
     with make(sizes.latency) as canvas:
-        log(f"resync in a sub-account (no report), on a {sizes.sub_sample:.0%} sample")
+        log(f"resync in a sub-account, on a {sizes.sub_sample:.0%} sample")
         canvas.load_school(sub, SUB_ACCOUNT_ID)
-        sub_run = run_sync(
-            canvas,
-            sub.write_csv(workdir / "sub.csv"),
-            account_id=SUB_ACCOUNT_ID,
-            prefer_report=False,
-        )
+        sub_csv = sub.write_csv(workdir / "sub.csv")
+        sub_run = run_sync(canvas, sub_csv, account_id=SUB_ACCOUNT_ID)
         out["resync_unchanged_sub_account"] = scaled(sub_run, school.records / sub.records)
+        log("the same, page by page only (an admin without the right to run reports)")
+        pages = run_sync(canvas, sub_csv, account_id=SUB_ACCOUNT_ID, prefer_report=False)
+        out["resync_unchanged_sub_account_pages"] = scaled(pages, school.records / sub.records)
+    return out
+
+
+def item_small(sizes: Sizes, workdir: Path, log: Callable[[str], None]) -> dict[str, Any]:
+    """The issue's small school (370 people at 60 ms): our initial sync against a script
+    that makes one call at a time, each on a fresh Canvas with the same job costs."""
+    students, parents, links, latency = sizes.small
+    make = canvas_factory(sizes)
+    school = generate_school(students, parents, links, prefix="M")
+    roster_csv = school.write_csv(workdir / "small.csv")
+    out: dict[str, Any] = {"school": describe(school), "latency_s": latency}
+    with make(latency) as canvas:
+        log(f"small school ({describe(school)}) at {latency * 1000:.0f} ms: our initial sync")
+        out["ours"] = run_sync(canvas, roster_csv)
+    with make(latency) as canvas:
+        log("small school: a one-call-at-a-time script")
+        out["script"] = run_script(canvas, school)
     return out
 
 
@@ -150,9 +213,18 @@ def item_ui(sizes: Sizes, workdir: Path, log: Callable[[str], None]) -> dict[str
     log(f"UI responsiveness: {describe(school)} at {sizes.ui_latency * 1000:.0f} ms latency")
     started_load = load()[0]
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    figures = _json_from(
-        [PYTHON, str(HERE / "ui_probe.py"), str(csv_path), f"--latency={sizes.ui_latency}"], env
-    )
+    runs: list[dict[str, Any]] = []
+    for n in range(sizes.ui_runs):
+        log(f"UI run {n + 1} of {sizes.ui_runs}")
+        runs.append(
+            _json_from(
+                [PYTHON, str(HERE / "ui_probe.py"), str(csv_path), f"--latency={sizes.ui_latency}"],
+                env,
+            )
+        )
+    # The worst run's figures, and every run's longest pause (the target is "5 of 5").
+    figures = max(runs, key=lambda r: float(r["longest_gap_ms"]))
+    figures["runs_longest_gap_ms"] = [r["longest_gap_ms"] for r in runs]
     figures["school"] = describe(school)
     figures["latency_s"] = sizes.ui_latency
     figures["load_1min"] = [started_load, load()[0]]

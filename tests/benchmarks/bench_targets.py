@@ -21,6 +21,15 @@ WHY = {
     "results of all records are shown at the end. Closer: a 1 ms switch interval in the "
     "GUI app; fill the results table in chunks.",
     "startup": "Qt and the demo sandbox are imported before the first window.",
+    "sub": "the sub-account was read page by page (logins and links per person): reading it "
+    "by report needs the right to run reports on the root.",
+    "changed": "time outside the report and the writes: parsing, planning, polling the "
+    "report (it is seen done up to one poll late) and downloading it.",
+    "auto": "the cost model's guess of the job and write times was off for this Canvas; it "
+    "learns from each run's timings.",
+    "small": "a small school's sync is bounded by the first requests and the check; "
+    "see the two wall times.",
+    "verify": "records whose write Canvas's answer did not confirm are read back one by one.",
 }
 
 
@@ -43,13 +52,49 @@ def _check(
     return Target(item, what, figure, target, met, "" if met in (True, None) else WHY.get(why, ""))
 
 
+def _verify_targets(s: dict[str, Any]) -> list[Target]:
+    """Requests spent checking the writes, against the records written (initial syncs)."""
+    out: list[Target] = []
+    for label, key in (("API", "initial_api"), ("SIS Import", "initial_sis_import")):
+        run = s.get(key) or {}
+        phases = run.get("phase_requests")
+        written = run.get("records_done") or 0
+        if phases is None:
+            out.append(
+                _check(
+                    "9",
+                    f"verify requests vs records written ({label})",
+                    "not measured",
+                    "≤ 1.05×",
+                    None,
+                )
+            )
+            continue
+        checked = phases.get("verify", 0)
+        out.append(
+            _check(
+                "9",
+                f"verify requests vs records written ({label})",
+                f"{_ratio(checked, written):.3f}× ({checked} / {written})",
+                "≤ 1.05×",
+                _ratio(checked, written) <= 1.05,
+                "verify",
+            )
+        )
+    return out
+
+
+def _ratio(a: float, b: float) -> float:
+    return a / b if b else 0.0
+
+
 def evaluate(r: dict[str, Any]) -> list[Target]:
     out: list[Target] = []
     if "sync" in r:
         s = r["sync"]
         api, one, bound = s["initial_api"], s["initial_api_concurrency_1"], s["lower_bound"]
-        ratio = api["wall_s"] / one["wall_s"] if one["wall_s"] else 0.0
-        multiple = api["wall_s"] / bound["bound_s"] if bound["bound_s"] else 0.0
+        ratio = _ratio(api["wall_s"], one["wall_s"])
+        multiple = _ratio(api["wall_s"], bound["bound_s"])
         out += [
             _check(
                 "1",
@@ -63,8 +108,8 @@ def evaluate(r: dict[str, Any]) -> list[Target]:
                 "1",
                 "initial API sync vs throttle's lower bound",
                 f"{multiple:.2f}×",
-                "≤ 1.5×",
-                multiple <= 1.5,
+                "≤ 1.25×",
+                multiple <= 1.25,
                 "bound",
             ),
             _check(
@@ -82,13 +127,14 @@ def evaluate(r: dict[str, Any]) -> list[Target]:
                 api["throttled_403"] <= HANDFUL_OF_403S,
             ),
         ]
+        out += _verify_targets(s)
         same = s["resync_unchanged"]
-        share = same["requests"] / api["requests"] if api["requests"] else 0.0
+        share = _ratio(same["requests"], api["requests"])
         out += [
             _check("2", "resync unchanged: writes", str(same["writes"]), "0", same["writes"] == 0),
             _check(
                 "2",
-                "resync unchanged: requests vs initial (root, report)",
+                "resync unchanged: requests vs initial (root)",
                 f"{share:.2%}",
                 "≤ 2%",
                 share <= 0.02,
@@ -96,21 +142,34 @@ def evaluate(r: dict[str, Any]) -> list[Target]:
             _check(
                 "2",
                 "resync unchanged: time vs initial",
-                f"{same['wall_s'] / api['wall_s']:.2%}",
+                f"{_ratio(same['wall_s'], api['wall_s']):.2%}",
                 "-",
                 None,
             ),
         ]
         sub = s["resync_unchanged_sub_account"]
+        sub_share = _ratio(sub["requests"], api["requests"])
         out.append(
             _check(
                 "2",
-                "resync unchanged, sub-account (REST): requests vs initial",
-                f"{sub['requests'] / api['requests']:.0%} ({sub['wall_s']:.0f} s)",
-                "report",
-                None,
+                "resync unchanged, sub-account: requests vs initial",
+                f"{sub_share:.1%} ({sub['read_with']})",
+                "≤ 5%",
+                sub_share <= 0.05,
+                "sub",
             )
         )
+        pages = s.get("resync_unchanged_sub_account_pages")
+        if pages:
+            out.append(
+                _check(
+                    "2",
+                    "… the same read page by page (no report rights)",
+                    f"{_ratio(pages['requests'], api['requests']):.0%}",
+                    "-",
+                    None,
+                )
+            )
         changed = s["resync_changed"]
         out.append(
             _check(
@@ -119,6 +178,45 @@ def evaluate(r: dict[str, Any]) -> list[Target]:
                 f"{changed['writes']} = {changed['changed_records']}",
                 "equal",
                 changed["writes"] == changed["changed_records"] == changed["planned_writes"],
+            )
+        )
+        least = changed.get("least_s") or 0.0
+        changed_ratio = _ratio(changed["wall_s"], least)
+        out.append(
+            _check(
+                "3",
+                "resync 1 % changed: time vs (report time + write time)",
+                f"{changed_ratio:.2f}× ({changed['wall_s']:.1f} s / {least:.1f} s)",
+                "≤ 1.2×",
+                bool(least) and changed_ratio <= 1.2,
+                "changed",
+            )
+        )
+        auto, sis = s.get("initial_auto"), s["initial_sis_import"]
+        if auto:
+            better = min(api["wall_s"], sis["wall_s"])
+            auto_ratio = _ratio(auto["wall_s"], better)
+            out.append(
+                _check(
+                    "7",
+                    "--method auto initial sync vs the better of api / sis-import",
+                    f"{auto_ratio:.2f}× ({auto['method']})",
+                    "≤ 1.1×",
+                    auto_ratio <= 1.1,
+                    "auto",
+                )
+            )
+    if "small" in r:
+        m = r["small"]
+        small_ratio = _ratio(m["ours"]["wall_s"], m["script"]["wall_s"])
+        out.append(
+            _check(
+                "8",
+                "370 people at 60 ms: initial sync vs one-call-at-a-time script",
+                f"1/{1 / small_ratio:.1f}" if small_ratio else "-",
+                "≤ 1/12",
+                bool(small_ratio) and small_ratio <= 1 / 12,
+                "small",
             )
         )
     if "plan" in r:
@@ -144,13 +242,15 @@ def evaluate(r: dict[str, Any]) -> list[Target]:
         ]
     if "ui" in r:
         u = r["ui"]
+        gaps = [float(g) for g in u.get("runs_longest_gap_ms") or [u["longest_gap_ms"]]]
+        met = sum(1 for g in gaps if g <= 50)
         out += [
             _check(
                 "5",
-                "longest GUI-thread gap during sync",
-                f"{u['longest_gap_ms']:.0f} ms",
+                f"longest GUI-thread gap during sync, {len(gaps)} run(s)",
+                " ".join(f"{g:.0f}" for g in gaps) + " ms",
                 "≤ 50 ms",
-                u["longest_gap_ms"] <= 50,
+                met == len(gaps),
                 "ui",
             ),
             _check(
@@ -186,21 +286,27 @@ def evaluate(r: dict[str, Any]) -> list[Target]:
 def _sync_table(s: dict[str, Any]) -> list[str]:
     bound = s["lower_bound"]
     rows = [
-        ("initial, API ×8", s["initial_api"]),
+        ("initial, API", s["initial_api"]),
         ("initial, API ×1 (scaled)", s["initial_api_concurrency_1"]),
         ("initial, SIS Import", s["initial_sis_import"]),
+        ("initial, auto", s.get("initial_auto")),
         ("resync, unchanged", s["resync_unchanged"]),
         ("resync, unchanged, sub-acct (scaled)", s["resync_unchanged_sub_account"]),
+        ("… page by page only (scaled)", s.get("resync_unchanged_sub_account_pages")),
         ("resync, 1 % changed", s["resync_changed"]),
     ]
+    cost = s.get("job_cost") or ["?", "?"]
     lines = [
-        f"Sync of {s['school']}, latency {s['latency_s'] * 1000:.0f} ms",
-        f"{'run':38} {'wall s':>8} {'requests':>9} {'writes':>7} {'403s':>5} {'failed':>6} {'mean ms':>8} {'load':>10}",
+        f"Sync of {s['school']}, latency {s['latency_s'] * 1000:.0f} ms; Canvas's reports and "
+        f"SIS Imports take {cost[0]} s + {cost[1]} s per 1,000 users/rows (an assumption)",
+        f"{'run':38} {'wall s':>8} {'requests':>9} {'writes':>7} {'403s':>5} {'failed':>6} {'mean ms':>8} {'read':>7} {'method':>10} {'load':>10}",
     ]
     for label, f in rows:
+        if not f:
+            continue
         load = "→".join(f"{x:.1f}" for x in f["load_1min"])
         lines.append(
-            f"{label:38} {f['wall_s']:>8.1f} {f['requests']:>9.0f} {f['writes']:>7.0f} {f['throttled_403']:>5.0f} {f['records_failed']:>6} {f['mean_response_ms']:>8.1f} {load:>10}"
+            f"{label:38} {f['wall_s']:>8.1f} {f['requests']:>9.0f} {f['writes']:>7.0f} {f['throttled_403']:>5.0f} {f['records_failed']:>6} {f['mean_response_ms']:>8.1f} {f.get('read_with', ''):>7} {f.get('method', ''):>10} {load:>10}"
         )
     one = s["initial_api_concurrency_1"]
     lines.append(
@@ -222,6 +328,15 @@ def render(r: dict[str, Any]) -> str:
     ]
     if "sync" in r:
         lines += [*_sync_table(r["sync"]), ""]
+    if "small" in r:
+        m = r["small"]
+        lines += [
+            f"Small school ({m['school']}) at {m['latency_s'] * 1000:.0f} ms: ours "
+            f"{m['ours']['wall_s']} s in {m['ours']['requests']} requests "
+            f"(read {m['ours'].get('read_with', '?')}), a one-call-at-a-time script "
+            f"{m['script']['wall_s']} s in {m['script']['requests']} requests",
+            "",
+        ]
     if "plan" in r:
         p = r["plan"]
         lines += [

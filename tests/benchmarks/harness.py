@@ -17,6 +17,7 @@ import requests
 from school import School
 
 from canvas_wizard.sandbox import SandboxCanvas, SandboxState, ThrottleConfig
+from canvas_wizard.sandbox.jobs import REALISTIC_JOB_COST, JobCost
 from canvas_wizard.sandbox.signin import sign_in as sandbox_sign_in
 from canvas_wizard.sandbox.state import (
     ALL_PERMISSIONS,
@@ -96,14 +97,26 @@ class CanvasControl:
     does not compete with the app under test for one interpreter lock.
     """
 
-    def __init__(self, latency: float, jitter: float = 0.0, throttle: ThrottleConfig | None = None):
+    def __init__(
+        self,
+        latency: float,
+        jitter: float = 0.0,
+        throttle: ThrottleConfig | None = None,
+        job_cost: tuple[float, float] = (REALISTIC_JOB_COST.base, REALISTIC_JOB_COST.per_1000),
+    ):
+        cost = JobCost(*job_cost)
         self.sandbox = SandboxCanvas(
             seed=False,
             latency=latency,
             jitter=jitter,
             throttle=throttle if throttle is not None else bench_throttle(latency),
             access_token_ttl=DAY,
+            # Reports and SIS Imports take Canvas's time (an assumption: README, Performance).
+            report_cost=cost,
+            sis_import_cost=cost,
         )
+        # The job's time is the cost above; no extra pause per row or step on top.
+        self.sandbox.job_step_delay = 0.0
         self.admin_id = seed_empty_root(self.sandbox.state)
         self.sandbox.start()
         with requests.Session() as http:

@@ -27,9 +27,15 @@ START_TIMEOUT = 60.0
 CALL_TIMEOUT = 600.0
 
 
-def _serve(conn: Connection, latency: float, jitter: float, throttle: ThrottleConfig) -> None:
+def _serve(
+    conn: Connection,
+    latency: float,
+    jitter: float,
+    throttle: ThrottleConfig,
+    job_cost: tuple[float, float],
+) -> None:
     try:
-        control = CanvasControl(latency, jitter, throttle)
+        control = CanvasControl(latency, jitter, throttle, job_cost)
     except Exception as exc:
         conn.send(("error", f"{type(exc).__name__}: {exc}"))
         return
@@ -53,14 +59,20 @@ def _serve(conn: Connection, latency: float, jitter: float, throttle: ThrottleCo
 class RemoteCanvas:
     """A :class:`CanvasControl` in a child process (spawned: the parent has threads)."""
 
-    def __init__(self, latency: float, jitter: float = 0.0, throttle: ThrottleConfig | None = None):
+    def __init__(
+        self,
+        latency: float,
+        jitter: float = 0.0,
+        throttle: ThrottleConfig | None = None,
+        job_cost: tuple[float, float] = (5.0, 1.0),
+    ):
         from harness import bench_throttle
 
         ctx = multiprocessing.get_context("spawn")
         self._conn, child = ctx.Pipe()
         self._process = ctx.Process(
             target=_serve,
-            args=(child, latency, jitter, throttle or bench_throttle(latency)),
+            args=(child, latency, jitter, throttle or bench_throttle(latency), job_cost),
             name="bench-canvas",
             daemon=True,
         )

@@ -21,11 +21,27 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench_items import FULL, QUICK, SMOKE, Sizes, item_plan, item_startup, item_sync, item_ui
+from bench_items import (
+    FULL,
+    QUICK,
+    SMOKE,
+    Sizes,
+    item_plan,
+    item_small,
+    item_startup,
+    item_sync,
+    item_ui,
+)
 from bench_targets import evaluate, render
 from harness import machine
 
-ITEMS = {"sync": item_sync, "plan": item_plan, "ui": item_ui, "startup": item_startup}
+ITEMS = {
+    "sync": item_sync,
+    "small": item_small,
+    "plan": item_plan,
+    "ui": item_ui,
+    "startup": item_startup,
+}
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = REPO / "benchmark-results" / "latest.json"
 

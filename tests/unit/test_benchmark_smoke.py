@@ -87,6 +87,24 @@ def test_sync_items_report_a_clean_sync_and_exact_resyncs(tmp_path: Path) -> Non
     assert sync["resync_unchanged_sub_account"]["status"] == "ok"
     assert _target(results, "resync 1 % changed")["met"] is True
     assert sync["resync_changed"]["writes"] == sync["resync_changed"]["changed_records"] == 10
+    # --method auto: ran, wrote everything, and its target row compares it with the others.
+    auto = sync["initial_auto"]
+    assert auto["status"] == "ok" and auto["method"] in ("api", "sis-import")
+    assert auto["method_reason"].startswith("Fastest for this run")
+    assert _target(results, "--method auto")["figure"].endswith(f"({auto['method']})")
+    assert sync["resync_unchanged_sub_account_pages"]["writes"] == 0
+    assert sync["resync_unchanged_sub_account_pages"]["read_with"] == "api"
+    for row in ("resync unchanged, sub-account", "resync 1 % changed: time", "verify requests"):
+        assert _target(results, row)  # every target of the issue has its row
+
+
+def test_small_school_item_compares_with_a_one_call_at_a_time_script(tmp_path: Path) -> None:
+    results = _run(tmp_path, "small")
+    small = results["small"]
+    assert small["ours"]["status"] == "ok" and small["ours"]["records_failed"] == 0
+    # The script makes a lookup and a create per person and a call per link.
+    assert small["script"]["requests"] == 2 * 22 + 15
+    assert _target(results, "370 people")["figure"].startswith("1/")
 
 
 def test_planning_item_reads_and_plans_the_district(tmp_path: Path) -> None:

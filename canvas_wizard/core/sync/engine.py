@@ -144,7 +144,8 @@ class SyncRun:
         self._latency = DEFAULT_LATENCY
         self._sis_possible = False
         #: ``prefer_report="auto"``: read by report or page by page, by estimated cost.
-        self._read_auto = prefer_report == READ_AUTO
+        # A SIS Import always reads by report: only the report shows deleted logins.
+        self._read_auto = prefer_report == READ_AUTO and not isinstance(applier, SisImportApplier)
         prefer_report = bool(prefer_report) and not self._read_auto
         self.dry_run = dry_run
         self.approve_limits = approve_limits
