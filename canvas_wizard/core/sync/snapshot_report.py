@@ -22,7 +22,7 @@ from canvas_wizard.core.sync.costs import REPORT, JobTiming
 from canvas_wizard.core.sync.model import LOGIN_ACTIVE, CanvasLogin, CanvasPerson, Snapshot
 from canvas_wizard.core.sync.outcome import CancelToken, Phase, Progress, ProgressCallback
 
-REPORT_POLL_SECONDS = 1.0
+REPORT_POLL_SECONDS = 0.5  # a finished job is seen at most half a second late
 REPORT_TIMEOUT_SECONDS = 30 * 60.0
 UNKNOWN_LOGIN_ID = 0  # the user list and the report do not show login ids
 
