@@ -9,6 +9,7 @@ assert what Canvas ended up holding. The records themselves are in
 from __future__ import annotations
 
 import threading
+from typing import Protocol, TypeVar
 
 from canvas_wizard.sandbox.models import (
     ALL_PERMISSIONS,
@@ -61,6 +62,39 @@ __all__ = [
 ]
 
 
+class _HasUser(Protocol):
+    @property
+    def user_id(self) -> int: ...
+
+
+_Owned = TypeVar("_Owned", bound=_HasUser)
+
+
+class _ByUser(dict[int, _Owned]):
+    """Records (logins, channels) by id that also know each user's own, as Canvas's
+    indexes on ``user_id`` do: a user's logins are found without scanning everyone's.
+    Records are added with ``d[id] = record`` and never change owner."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.of_user: dict[int, dict[int, _Owned]] = {}
+
+    def __setitem__(self, key: int, value: _Owned) -> None:
+        old = self.get(key)
+        if old is not None:
+            self.of_user.get(old.user_id, {}).pop(key, None)
+        super().__setitem__(key, value)
+        self.of_user.setdefault(value.user_id, {})[key] = value
+
+    def __delitem__(self, key: int) -> None:
+        old = self[key]
+        super().__delitem__(key)
+        self.of_user.get(old.user_id, {}).pop(key, None)
+
+    def owned_by(self, user_id: int) -> list[_Owned]:
+        return list(self.of_user.get(user_id, {}).values())
+
+
 class SandboxState:
     """Everything the sandbox Canvas holds. Mutate only under ``lock``."""
 
@@ -68,8 +102,8 @@ class SandboxState:
         self.lock = threading.RLock()
         self.accounts: dict[int, Account] = {}
         self.users: dict[int, User] = {}
-        self.logins: dict[int, Login] = {}
-        self.channels: dict[int, CommunicationChannel] = {}
+        self.logins: _ByUser[Login] = _ByUser()
+        self.channels: _ByUser[CommunicationChannel] = _ByUser()
         self.admins: list[AdminRole] = []
         self.observer_links: dict[int, ObserverLink] = {}
         self.enrollments: dict[int, Enrollment] = {}
@@ -197,8 +231,8 @@ class SandboxState:
         with self.lock:
             return [
                 lg
-                for lg in sorted(self.logins.values(), key=lambda lg: lg.id)
-                if lg.user_id == user_id and (include_deleted or lg.workflow_state != "deleted")
+                for lg in sorted(self.logins.owned_by(user_id), key=lambda lg: lg.id)
+                if include_deleted or lg.workflow_state != "deleted"
             ]
 
     def primary_login(self, user_id: int) -> Login | None:
@@ -263,11 +297,7 @@ class SandboxState:
 
     def channels_of(self, user_id: int) -> list[CommunicationChannel]:
         with self.lock:
-            live = [
-                c
-                for c in self.channels.values()
-                if c.user_id == user_id and c.workflow_state != "retired"
-            ]
+            live = [c for c in self.channels.owned_by(user_id) if c.workflow_state != "retired"]
         return sorted(live, key=lambda c: (c.position, c.id))
 
     def add_channel(
@@ -278,13 +308,13 @@ class SandboxState:
             existing = next(
                 (
                     c
-                    for c in self.channels.values()
-                    if c.user_id == user_id and c.address.casefold() == address.casefold()
+                    for c in self.channels.owned_by(user_id)
+                    if c.address.casefold() == address.casefold()
                 ),
                 None,
             )
             if existing is None:
-                positions = [c.position for c in self.channels.values() if c.user_id == user_id]
+                positions = [c.position for c in self.channels.owned_by(user_id)]
                 existing = CommunicationChannel(
                     id=self.next_id("channel"),
                     user_id=user_id,
@@ -295,7 +325,7 @@ class SandboxState:
             if existing.workflow_state == "retired" or confirmed:
                 existing.workflow_state = "active" if confirmed else "unconfirmed"
             if make_default:
-                others = [c.position for c in self.channels.values() if c.user_id == user_id]
+                others = [c.position for c in self.channels.owned_by(user_id)]
                 existing.position = min(others) - 1 if others else 1
             return existing
 
