@@ -66,6 +66,9 @@ class SyncReport:
     #: How many linked students are enrolled in no course: their parents see nothing yet.
     links_not_visible: int | None = None
     not_visible: set[str] = field(default_factory=set)  # those links' keys
+    #: HTTP requests sent in each phase (keys: outcome.Phase values, "read Canvas",
+    #: "apply", "verify", ...; retries included), from the client's RequestStats.
+    phase_requests: dict[str, int] = field(default_factory=dict)
 
     def parent_sees(self, o: RecordOutcome) -> str:
         """The report's "parent_sees_courses" cell for ``o``."""

@@ -1,0 +1,91 @@
+"""The check afterwards confirms writes from Canvas's answers and re-reads only what it must."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+from sync_support import ROOT, seeded_roster
+
+from canvas_wizard.core.canvas import CanvasClient
+from canvas_wizard.core.roster import Roster
+from canvas_wizard.core.sync.engine import run_sync
+from canvas_wizard.core.sync.sis_apply import SisImportApplier
+from canvas_wizard.sandbox import SandboxCanvas
+from canvas_wizard.sandbox.server import Ctx, Route
+
+
+def _canvas_ignores(canvas: SandboxCanvas, method: str, path: str, field: str) -> None:
+    """Canvas takes the call but silently leaves ``field`` alone, answering 200."""
+    for i, found in enumerate(canvas.routes):
+        if found.method != method or not found.pattern.match(path):
+            continue
+
+        def handler(ctx: Ctx, inner: Callable[[Ctx], object] = found.handler) -> object:
+            ctx.request.form.pop(field, None)
+            return inner(ctx)
+
+        canvas.routes[i] = Route(found.method, found.pattern, handler, found.api, found.needs_user)
+
+
+def _renamed(name: str) -> Roster:
+    roster = seeded_roster()
+    people = dict(roster.people)
+    people["S1001"] = dataclasses.replace(people["S1001"], full_name=name)
+    return Roster(format="cloudwork", people=people, links=set(roster.links))
+
+
+def test_a_name_canvas_silently_ignores_fails_from_its_answer(
+    canvas: SandboxCanvas, client: CanvasClient
+) -> None:
+    _canvas_ignores(canvas, "PUT", "/api/v1/users/1", "user[name]")
+    result = run_sync(_renamed("Ava Thompson-Reid"), client, ROOT, ROOT)
+
+    assert result.status == "failed_records"
+    (failed,) = result.report.failed()
+    assert failed.key == "S1001"
+    assert "reading it back shows this is not done" in failed.message
+    assert "'Ava Thompson-Reid'" in failed.message
+    # Canvas's own answer showed the old name: nothing had to be read again.
+    assert result.report.phase_requests["verify"] == 0
+
+
+def test_an_email_canvas_silently_ignores_fails_too(
+    canvas: SandboxCanvas, client: CanvasClient
+) -> None:
+    _canvas_ignores(canvas, "PUT", "/api/v1/users/1", "user[email]")
+    roster = seeded_roster()
+    people = dict(roster.people)
+    people["S1002"] = dataclasses.replace(people["S1002"], email="noah.w@students.example")
+    result = run_sync(
+        Roster(format="cloudwork", people=people, links=set(roster.links)), client, ROOT, ROOT
+    )
+
+    assert result.status == "failed_records"
+    assert [o.key for o in result.report.failed()] == ["S1002"]
+    assert "reading it back" in result.report.failed()[0].message
+
+
+def test_a_sis_import_check_reads_back_only_what_it_wrote(
+    canvas: SandboxCanvas, client: CanvasClient
+) -> None:
+    applier = SisImportApplier(client, ROOT, poll_interval=0.01)
+    result = run_sync(_renamed("Ava Thompson-Reid"), client, ROOT, ROOT, applier=applier)
+
+    assert result.status == "ok", result.message
+    written = result.report.counts_by_status()["done"]
+    assert written == 1
+    # One read for one record (before: the whole account once more, by report).
+    assert result.report.phase_requests["verify"] == 1
+    assert result.report.phase_requests["apply"] >= 2  # the upload and its polls
+
+
+def test_a_rest_sync_without_the_report_does_not_read_the_account_again(
+    canvas: SandboxCanvas, client: CanvasClient
+) -> None:
+    result = run_sync(_renamed("Ava Thompson-Reid"), client, ROOT, ROOT, prefer_report=False)
+
+    assert result.status == "ok", result.message
+    phases = result.report.phase_requests
+    assert phases["apply"] == 1 and phases["verify"] == 0
+    assert phases["read Canvas"] > 1
