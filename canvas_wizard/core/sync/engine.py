@@ -428,7 +428,8 @@ class _PhaseRequests:
     the last change of phase belong to the phase before. The roster is read from a
     file: requests sent while it is the phase (the permission check before reading
     Canvas) count under "read Canvas". Reading what parents will see happens after
-    planning and says so ("read Canvas").
+    planning and says so ("read Canvas"); the check afterwards reading Canvas with
+    the report counts under "verify".
     """
 
     def __init__(self, progress: ProgressCallback, stats: RequestStats) -> None:
@@ -440,10 +441,13 @@ class _PhaseRequests:
         self._counts = {phase.value: 0 for phase in Phase}
 
     def __call__(self, p: Progress) -> None:
-        if p.phase is not self._phase:
+        phase = Phase.READ_CANVAS if p.phase is Phase.READ_ROSTER else p.phase
+        if phase is Phase.READ_CANVAS and self._phase is Phase.VERIFY:
+            phase = Phase.VERIFY  # the check reading Canvas with the report
+        if phase is not self._phase:
             with self._lock:
                 self._close()
-                self._phase = Phase.READ_CANVAS if p.phase is Phase.READ_ROSTER else p.phase
+                self._phase = phase
         self._progress(p)
 
     def _close(self) -> None:

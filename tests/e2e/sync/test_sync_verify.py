@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
+import pytest
 from sync_support import ROOT, seeded_roster
 
 from canvas_wizard.core.canvas import CanvasClient
@@ -89,3 +90,48 @@ def test_a_rest_sync_without_the_report_does_not_read_the_account_again(
     phases = result.report.phase_requests
     assert phases["apply"] == 1 and phases["verify"] == 0
     assert phases["read Canvas"] > 1
+
+
+class _ClaimsSuccess:
+    """Reports every write done without writing (and gives no answers): the check reads."""
+
+    def apply(self, plan, snapshot, *, progress, cancel):  # type: ignore[no-untyped-def]
+        from canvas_wizard.core.sync.model import WRITE_KINDS
+        from canvas_wizard.core.sync.outcome import OutcomeStatus
+        from canvas_wizard.core.sync.rest_apply import planned_outcome
+
+        out = []
+        for action in [*plan.people, *plan.links]:
+            o = planned_outcome(action, {})
+            if action.kind in WRITE_KINDS:
+                o = type(o)(o.record, o.action, o.key, OutcomeStatus.DONE, "claimed")
+            out.append(o)
+        return out
+
+
+def test_many_records_to_read_back_are_checked_with_one_report(
+    canvas: SandboxCanvas, client: CanvasClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sync_support import with_new_family
+
+    from canvas_wizard.core.sync import engine
+
+    monkeypatch.setattr(engine, "ONE_BY_ONE_MAX", 2)  # 4 records to read back: "many"
+    before = canvas.request_counts()
+    result = run_sync(
+        with_new_family(seeded_roster()),
+        client,
+        ROOT,
+        ROOT,
+        applier=_ClaimsSuccess(),
+        prefer_report=True,
+    )
+    after = canvas.request_counts()
+
+    assert result.status == "failed_records"
+    failed = {o.key for o in result.report.failed()}
+    assert failed == {"S1101", "P2101", "P2101→S1004", "P2101→S1101"}
+    assert all("reading it back" in o.message for o in result.report.failed())
+    # Two report starts (the read before and the check after), no lookups one by one.
+    assert after["POST"] - before["POST"] == 2
+    assert 0 < result.report.phase_requests["verify"] < 10
