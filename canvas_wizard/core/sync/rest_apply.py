@@ -230,6 +230,8 @@ class _Run:
                 worker.start()
             for worker in workers:
                 worker.join()
+            if state.error is not None:
+                raise state.error
         return [o for o in out_p if o is not None] + [o for o in out_l if o is not None]
 
     def _work(
@@ -245,12 +247,15 @@ class _Run:
             if job is None:
                 return
             is_link, i = job
-            if is_link:
-                out_l[i] = self._one(links[i], self._link)
-                state.finished(None)
-            else:
-                out_p[i] = self._one(people[i], self._person)
-                state.finished(people[i].sis_id)
+            try:
+                if is_link:
+                    out_l[i] = self._one(links[i], self._link)
+                else:
+                    out_p[i] = self._one(people[i], self._person)
+            except BaseException as exc:  # a progress callback's: the run must still end
+                state.fail(exc)
+            finally:
+                state.finished(None if is_link else people[i].sis_id)
 
     def _one(self, action: Any, write: Callable[[Any], RecordOutcome]) -> RecordOutcome:
         if self.cancel.cancelled:
@@ -678,6 +683,12 @@ class _Queue:
         self.ends_left = ends_left
         self.left = jobs  # jobs not finished yet
         self.cond = threading.Condition()
+        self.error: BaseException | None = None  # the first error out of a job, if any
+
+    def fail(self, exc: BaseException) -> None:
+        with self.cond:
+            if self.error is None:
+                self.error = exc
 
     def take(self) -> tuple[bool, int] | None:
         with self.cond:

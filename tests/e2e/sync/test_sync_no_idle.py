@@ -5,11 +5,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+import pytest
 from sync_support import ROOT, seeded_roster, student
 
 from canvas_wizard.core.canvas import CanvasClient
 from canvas_wizard.core.roster import Link, Roster
 from canvas_wizard.core.sync.engine import run_sync
+from canvas_wizard.core.sync.model import SyncOptions
 from canvas_wizard.core.sync.outcome import OutcomeStatus
 from canvas_wizard.core.sync.rest_apply import RestApplier
 from canvas_wizard.sandbox import SandboxCanvas
@@ -76,3 +78,23 @@ def test_one_outcome_per_record_in_plan_order(canvas: SandboxCanvas, client: Can
     assert [o.key for o in result.report.outcomes] == planned
     done = [o for o in result.report.outcomes if o.status is OutcomeStatus.DONE]
     assert len(done) == result.plan.writes() == 10
+
+
+@pytest.mark.timeout(60)
+def test_a_failing_progress_callback_ends_the_apply_instead_of_hanging(
+    canvas: SandboxCanvas, client: CanvasClient
+) -> None:
+    from canvas_wizard.core.sync.outcome import CancelToken, Progress
+    from canvas_wizard.core.sync.plan import plan_sync
+    from canvas_wizard.core.sync.snapshot import read_snapshot
+
+    roster = _many_new(4)
+    snapshot = read_snapshot(client, ROOT, ROOT)
+    plan = plan_sync(roster, snapshot, SyncOptions())
+
+    def progress(p: Progress) -> None:
+        raise RuntimeError("the progress view broke")
+
+    applier = RestApplier(client, ROOT, ROOT, concurrency=2)
+    with pytest.raises(RuntimeError, match="progress view broke"):
+        applier.apply(plan, snapshot, progress=progress, cancel=CancelToken())
