@@ -247,6 +247,12 @@ class SyncRun:
             )
             self.report.outcomes = _as_planned(plan, snapshot, OutcomeStatus.FAILED, why)
             return self._end(FAILED_RECORDS, f"Writing to Canvas stopped: {exc}", **done)
+        stopped = getattr(self.applier, "stopped_by", None)
+        if isinstance(stopped, AuthorizationNeeded):
+            # Signing in again is the admin's next step (exit 4); the records written
+            # before are kept in the report so the history still says them.
+            self.report.outcomes = outcomes
+            raise stopped
         if self.cancel.cancelled:
             self.report.cancelled = True
             self.report.outcomes = outcomes

@@ -47,6 +47,7 @@ from canvas_wizard.core.canvas import (
     ProxyPageError,
 )
 from canvas_wizard.core.canvas.throttle import MAX_IN_FLIGHT
+from canvas_wizard.core.errors import AuthorizationNeeded
 from canvas_wizard.core.sync.model import (
     WRITE_KINDS,
     ActionKind,
@@ -146,6 +147,9 @@ class RestApplier:
         #: ``("person", sis)`` → {"name", "email", "login", "sis_id", "status" → value},
         #: only the fields an answer carried; ``("link", "P→S")`` → {"linked": "yes"|"no"}.
         self.answers: dict[tuple[str, str], dict[str, str | None]] = {}
+        #: Set when the last :meth:`apply` stopped because Canvas asked to sign in again
+        #: (the records not reached are NOT_RUN); the engine raises it after keeping them.
+        self.stopped_by: AuthorizationNeeded | None = None
 
     def apply(
         self, plan: Plan, snapshot: Snapshot, *, progress: ProgressCallback, cancel: CancelToken
@@ -153,6 +157,7 @@ class RestApplier:
         names = {p.id: p.name for p in snapshot.people.values()}
         run = _Run(self, plan, names, progress, cancel)
         self.answers = run.answers
+        self.stopped_by = None
         return run.go()
 
 
@@ -258,11 +263,18 @@ class _Run:
                 state.finished(None if is_link else people[i].sis_id)
 
     def _one(self, action: Any, write: Callable[[Any], RecordOutcome]) -> RecordOutcome:
-        if self.cancel.cancelled:
+        if self.cancel.cancelled or self.applier.stopped_by is not None:
             outcome = self._not_run(action)
         else:
             try:
                 outcome = write(action)
+            except AuthorizationNeeded as exc:
+                # Canvas no longer takes the token and it cannot be refreshed: no later
+                # record can be written either. Stop; the engine asks to sign in again.
+                with self.lock:
+                    if self.applier.stopped_by is None:
+                        self.applier.stopped_by = exc
+                outcome = self._failed(action, f"Not written: {exc.message}")
             except CanvasError as exc:
                 text = f"{exc.message} {exc.hint}".strip()
                 outcome = self._failed(action, text)
@@ -273,6 +285,11 @@ class _Run:
 
     def _not_run(self, action: Any) -> RecordOutcome:
         msg = "Cancelled before this record's turn; run the sync again to finish."
+        if not self.cancel.cancelled:
+            msg = (
+                "Not run: Canvas asked to sign in again before this record's turn; sign in "
+                "and run the sync again to finish."
+            )
         if isinstance(action, PersonAction):
             self._block(action.sis_id, "was not written (cancelled)")
             return person_outcome(action, OutcomeStatus.NOT_RUN, msg, self.names)
