@@ -135,3 +135,18 @@ def test_many_records_to_read_back_are_checked_with_one_report(
     # Two report starts (the read before and the check after), no lookups one by one.
     assert after["POST"] - before["POST"] == 2
     assert 0 < result.report.phase_requests["verify"] < 10
+
+
+def test_an_email_a_sis_import_run_sends_through_the_api_is_confirmed_by_its_answer(
+    canvas: SandboxCanvas, client: CanvasClient
+) -> None:
+    roster = seeded_roster()
+    people = dict(roster.people)
+    people["S1002"] = dataclasses.replace(people["S1002"], email="noah.w@students.example")
+    changed = Roster(format="cloudwork", people=people, links=set(roster.links))
+    applier = SisImportApplier(client, ROOT, poll_interval=0.01)
+    result = run_sync(changed, client, ROOT, ROOT, applier=applier)
+
+    assert result.status == "ok", result.message
+    assert result.report.counts_by_status()["done"] == 1
+    assert result.report.phase_requests["verify"] == 0
