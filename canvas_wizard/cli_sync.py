@@ -321,6 +321,8 @@ def _print_result(
             # Linked students enrolled in no course (their parents see nothing yet);
             # information only, never a failure. None: not checked (roster problems, stopped).
             "links_not_visible": report.links_not_visible,
+            # HTTP requests per phase ("read Canvas", "plan", "apply", "verify", ...).
+            "phase_requests": dict(report.phase_requests),
         }
         json.dump(summary, out, indent=2)
         out.write("\n")

@@ -238,6 +238,10 @@ def test_sync_from_the_command_line_preview_write_resync_history(canvas: Sandbox
     conflicts = [p for p in summary["problems"] if p["status"] == "conflict"]
     assert len(conflicts) == summary["counts"]["conflict"]
     assert summary["problems_total"] == len(summary["problems"])
+    # Requests per phase: the check afterwards reads back at most what was written.
+    phases = summary["phase_requests"]
+    assert phases["apply"] >= summary["counts"]["done"] > 0
+    assert phases["verify"] <= 1.05 * summary["counts"]["done"]
     assert all(p["sis_id"] and p["message"] for p in conflicts if p["record"] == "person")
     created = canvas.state.user_by_sis_id("S1040")
     assert created is not None

@@ -13,9 +13,12 @@ So from each response the gate estimates the bucket's free room,
 flight as fit in it with one reservation to spare. Falling room cuts the limit at
 once; room coming back raises it by one per round of good answers (additive
 increase), and a throttle halves it (multiplicative decrease). When not even one
-request fits, every worker pauses for as long as the bucket needs to drain. Eight
-workers on an empty bucket use 400 of 600 units, so the steady state never
-touches the mark.
+request fits, every worker pauses for as long as the bucket needs to drain.
+
+At most :data:`MAX_IN_FLIGHT` (11) requests are in flight: on an empty bucket, 11
+reservations (550 units) leave one spare below the mark, which is exactly what the
+gate's own estimate allows; the adaptive limit lowers it as soon as answers show
+the bucket filling.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ UP_FRONT_COST = 50.0
 OUTFLOW_PER_SECOND = 10.0
 # One spare reservation: the costs of requests finishing meanwhile land in it.
 SAFETY_MARGIN = UP_FRONT_COST
+#: Requests that fit in flight on an empty bucket with the margin to spare: 11.
+MAX_IN_FLIGHT = int((HIGH_WATER_MARK - SAFETY_MARGIN) // UP_FRONT_COST)
 
 
 class ThrottleGate:
@@ -39,7 +44,7 @@ class ThrottleGate:
 
     def __init__(
         self,
-        max_concurrency: int = 8,
+        max_concurrency: int = MAX_IN_FLIGHT,
         *,
         min_concurrency: int = 1,
         clock: Callable[[], float] = time.monotonic,

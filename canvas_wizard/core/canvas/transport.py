@@ -27,9 +27,10 @@ from canvas_wizard.core.canvas.errors import CanvasConnectionError, CanvasError,
 
 USER_AGENT = f"CanvasSyncWizard/{__version__}"
 
-# Eight sync workers plus a reader or two; above requests' default of 10 so no
-# worker ever waits for a pooled connection (that shows up as a urllib3 warning).
-_POOL_SIZE = 16
+# Connections kept per host: at least the writers in flight (throttle.MAX_IN_FLIGHT, 11)
+# plus a reader or two, or a finished request's connection is thrown away and the next
+# one opens a new one (a urllib3 "Connection pool is full" warning). Reads run 8 at once.
+_POOL_SIZE = 20
 
 
 class TrustStoreAdapter(HTTPAdapter):

@@ -20,6 +20,7 @@ Statuses of a :class:`SyncResult`:
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -33,10 +34,14 @@ from canvas_wizard.core.errors import AuthorizationNeeded, WizardError
 from canvas_wizard.core.roster import Role, Roster, read_roster
 from canvas_wizard.core.sync.costs import (
     DEFAULT_LATENCY,
+    IN_FLIGHT,
+    POLL_SLACK,
+    REPORT,
     JobTiming,
     account_size,
     choose_read,
     choose_write,
+    job_seconds,
 )
 from canvas_wizard.core.sync.limits import LimitBreach, check_limits
 from canvas_wizard.core.sync.model import (
@@ -62,6 +67,7 @@ from canvas_wizard.core.sync.report import SyncReport
 from canvas_wizard.core.sync.rest_apply import RestApplier, planned_outcome
 from canvas_wizard.core.sync.sis_apply import SisImportApplier
 from canvas_wizard.core.sync.snapshot import SnapshotCancelled, read_snapshot
+from canvas_wizard.core.sync.verify import ONE_BY_ONE_MAX, WriteCheck, not_done
 from canvas_wizard.core.sync.visibility import describe_visibility, read_visibility
 
 #: ``method``: let the run choose the API or a SIS Import (core/sync/costs.py).
@@ -162,7 +168,9 @@ class SyncRun:
         self._self_id: int | None = None  # the signed-in admin's Canvas id, once asked
         self.skip_bad_rows = skip_bad_rows
         self.verify = verify
-        self.progress = progress or _no_progress
+        # Counts the requests of each phase (SyncReport.phase_requests) as it passes them on.
+        self._phases = _PhaseRequests(progress or _no_progress, client.stats)
+        self.progress: ProgressCallback = self._phases
         self.cancel = cancel or CancelToken()
         self.report = SyncReport(
             run_id=uuid.uuid4().hex[:12],
@@ -182,6 +190,7 @@ class SyncRun:
 
     def _end(self, status: str, message: str, **more: object) -> SyncResult:
         self.report.finished = datetime.now(UTC)
+        self.report.phase_requests = self._phases.counts()
         result = SyncResult(status, self.report, stats=self.client.stats, message=message)
         for key, value in more.items():
             setattr(result, key, value)
@@ -279,6 +288,12 @@ class SyncRun:
             self.report.outcomes = _as_planned(plan, snapshot, OutcomeStatus.FAILED, why)
             return self._end(FAILED_RECORDS, f"Writing to Canvas stopped: {exc}", **done)
         self.report.job_timings += list(getattr(self.applier, "jobs", []))
+        stopped = getattr(self.applier, "stopped_by", None)
+        if isinstance(stopped, AuthorizationNeeded):
+            # Signing in again is the admin's next step (exit 4); the records written
+            # before are kept in the report so the history still says them.
+            self.report.outcomes = outcomes
+            raise stopped
         if self.cancel.cancelled:
             self.report.cancelled = True
             self.report.outcomes = outcomes
@@ -286,7 +301,7 @@ class SyncRun:
 
         # 5. verify
         if self.verify and any(o.status is OutcomeStatus.DONE for o in outcomes):
-            outcomes = self._verify(roster, outcomes)
+            outcomes = self._verify(roster, outcomes, plan, snapshot)
         self.report.outcomes = outcomes
         describe_visibility(self.report, plan, visibility, outcomes)
         failed = _count(outcomes, OutcomeStatus.FAILED)
@@ -492,15 +507,27 @@ class SyncRun:
             self._self_id = int(me["id"]) if isinstance(me, dict) and "id" in me else 0
         return {self._self_id: "the signed-in admin"} if self._self_id else {}
 
-    def _verify(self, roster: Roster, outcomes: list[RecordOutcome]) -> list[RecordOutcome]:
-        """Read Canvas again and plan again: whatever was written must now be settled.
+    def _verify(
+        self, roster: Roster, outcomes: list[RecordOutcome], plan: Plan, snapshot: Snapshot
+    ) -> list[RecordOutcome]:
+        """Confirm what was written: from Canvas's answers, re-reading only the rest.
 
-        A record reported DONE whose write the new plan still wants did not stick
-        (Canvas changed it back, or ignored part of it): it becomes FAILED.
+        A record reported DONE whose value Canvas did not store (in its answer, or read
+        back) becomes FAILED. See core/sync/verify.py for what confirms each field, and
+        when one provisioning report replaces the reads one by one.
         """
         self.progress(Progress(Phase.VERIFY, 0, 1, "Checking what Canvas now holds"))
+        check = WriteCheck(plan, snapshot, outcomes, dict(getattr(self.applier, "answers", {})))
+        outcomes = check.from_answers()
+        if not check.to_reread:
+            self.progress(Progress(Phase.VERIFY, 1, 1, "Checked"))
+            return outcomes
         try:
-            after = self._snapshot(roster)
+            if self._reread_by_report(len(check.to_reread), snapshot):
+                self.prefer_report = True
+                outcomes = self._verify_by_report(roster, outcomes, check.keys_to_reread())
+            else:
+                outcomes = check.reread(self.client, self.progress, self.cancel)
         except SnapshotCancelled:
             return outcomes
         except AuthorizationNeeded:
@@ -513,6 +540,28 @@ class SyncRun:
             self._unverified = exc.message
             self.report.notes.append(f"Written, but not checked afterwards: {exc.message}")
             return outcomes
+        self.progress(Progress(Phase.VERIFY, 1, 1, "Checked"))
+        return outcomes
+
+    def _reread_by_report(self, records: int, snapshot: Snapshot) -> bool:
+        """Whether one provisioning report reads ``records`` back quicker than one request
+        each (core/sync/costs.py; a root account, and the right to run reports)."""
+        if self.account_id != self.root_account_id or not self._reports_allowed:
+            return False
+        if records <= ONE_BY_ONE_MAX // 10:
+            return False  # a few reads: no report is that quick
+        size = len(snapshot.people) + records
+        timings = self.report.job_timings[::-1] + self.job_timings  # newest first
+        report = job_seconds(REPORT, size, timings).seconds + POLL_SLACK
+        return report < records * self._latency / IN_FLIGHT
+
+    def _verify_by_report(
+        self, roster: Roster, outcomes: list[RecordOutcome], keys: set[tuple[str, str]]
+    ) -> list[RecordOutcome]:
+        """Many records to re-read: read Canvas once more (the provisioning report) and plan
+        again; a record in ``keys`` whose write the new plan still wants did not stick."""
+        after = self._snapshot(roster)
+        self.report.job_timings += after.jobs  # the history learns from this report too
         again = plan_sync(roster, after, self.options)
         wants: dict[tuple[str, str], str] = {}
         for p in again.people:
@@ -527,20 +576,51 @@ class SyncRun:
         checked: list[RecordOutcome] = []
         for o in outcomes:
             still = wants.get((o.record, o.key))
-            if o.status is OutcomeStatus.DONE and o.action in WRITE_KINDS and still:
-                o = RecordOutcome(
-                    o.record,
-                    o.action,
-                    o.key,
-                    OutcomeStatus.FAILED,
-                    f"Canvas reported success, but reading it back shows this is not done "
-                    f"(still to {still}). Check this record in Canvas; run the sync again.",
-                    o.canvas_id,
-                    o.name,
-                )
+            if (o.record, o.key) in keys and o.status is OutcomeStatus.DONE and still:
+                o = not_done(o, still)
             checked.append(o)
-        self.progress(Progress(Phase.VERIFY, 1, 1, "Checked"))
         return checked
+
+
+class _PhaseRequests:
+    """A progress callback that also counts the client's requests per phase.
+
+    Each phase starts with a progress call naming it, so the requests sent since
+    the last change of phase belong to the phase before. The roster is read from a
+    file: requests sent while it is the phase (the permission check before reading
+    Canvas) count under "read Canvas". Reading what parents will see happens after
+    planning and says so ("read Canvas"); the check afterwards reading Canvas with
+    the report counts under "verify".
+    """
+
+    def __init__(self, progress: ProgressCallback, stats: RequestStats) -> None:
+        self._progress = progress
+        self._stats = stats
+        self._lock = threading.Lock()
+        self._phase = Phase.READ_CANVAS
+        self._mark = stats.requests
+        self._counts = {phase.value: 0 for phase in Phase}
+
+    def __call__(self, p: Progress) -> None:
+        phase = Phase.READ_CANVAS if p.phase is Phase.READ_ROSTER else p.phase
+        if phase is Phase.READ_CANVAS and self._phase is Phase.VERIFY:
+            phase = Phase.VERIFY  # the check reading Canvas with the report
+        if phase is not self._phase:
+            with self._lock:
+                self._close()
+                self._phase = phase
+        self._progress(p)
+
+    def _close(self) -> None:
+        now = self._stats.requests
+        self._counts[self._phase.value] += now - self._mark
+        self._mark = now
+
+    def counts(self) -> dict[str, int]:
+        """Requests per phase (every Phase value, 0 when none) up to now."""
+        with self._lock:
+            self._close()
+            return dict(self._counts)
 
 
 def run_sync(

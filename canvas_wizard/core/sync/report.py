@@ -74,6 +74,9 @@ class SyncReport:
     read_with: str = ""
     #: Canvas's background jobs this run waited for, timed (the history learns from them).
     job_timings: list[Any] = field(default_factory=list)
+    #: HTTP requests sent in each phase (keys: outcome.Phase values, "read Canvas",
+    #: "apply", "verify", ...; retries included), from the client's RequestStats.
+    phase_requests: dict[str, int] = field(default_factory=dict)
 
     def parent_sees(self, o: RecordOutcome) -> str:
         """The report's "parent_sees_courses" cell for ``o``."""

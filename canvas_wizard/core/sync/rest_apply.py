@@ -1,8 +1,16 @@
-"""Apply a plan with Canvas's REST API: people first, then parent links.
+"""Apply a plan with Canvas's REST API: people and parent links on one pool.
 
-Writes run on a small thread pool; the client's :class:`ThrottleGate` keeps them
-inside Canvas's rate limit. Every plan record gets exactly one
-:class:`RecordOutcome`, in plan order (people, then links).
+Writes run on one thread pool as large as Canvas's bucket allows in flight
+(:data:`~canvas_wizard.core.canvas.throttle.MAX_IN_FLIGHT`); the client's
+:class:`ThrottleGate` lowers that when the bucket fills. A link starts as soon as
+both its ends exist: at once when both are in Canvas already, else right after the
+create (or takeover) of its last end, ahead of the people still waiting, so the
+pool never drains between people and links. Every plan record gets exactly one
+:class:`RecordOutcome`, returned in plan order (people, then links).
+
+* **Canvas's answers are kept** (:attr:`RestApplier.answers`): for each write, the
+  values Canvas's answer showed as stored, so the check afterwards
+  (core/sync/verify.py) re-reads only what no answer showed.
 
 * **Idempotent create.** A create whose answer is lost (connection reset after
   Canvas wrote it, or a 5xx) is never simply sent again: the SIS ID is looked up
@@ -25,8 +33,8 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from canvas_wizard.core.canvas import (
@@ -38,6 +46,8 @@ from canvas_wizard.core.canvas import (
     CanvasValidationError,
     ProxyPageError,
 )
+from canvas_wizard.core.canvas.throttle import MAX_IN_FLIGHT
+from canvas_wizard.core.errors import AuthorizationNeeded
 from canvas_wizard.core.sync.model import (
     WRITE_KINDS,
     ActionKind,
@@ -117,7 +127,7 @@ class RestApplier:
         account_id: int,
         root_account_id: int,
         *,
-        concurrency: int = 8,
+        concurrency: int = MAX_IN_FLIGHT,
         reactivate_deleted: bool = False,
         create_attempts: int = 5,
     ) -> None:
@@ -133,12 +143,21 @@ class RestApplier:
         # client), so five attempts ride out a few seconds of a flaky Canvas: at a 5 % error
         # rate, three left about one create in 8,000 failing (seen in tests/chaos).
         self.create_attempts = max(1, create_attempts)
+        #: What Canvas's answers showed as stored, per record of the last :meth:`apply`:
+        #: ``("person", sis)`` → {"name", "email", "login", "sis_id", "status" → value},
+        #: only the fields an answer carried; ``("link", "P→S")`` → {"linked": "yes"|"no"}.
+        self.answers: dict[tuple[str, str], dict[str, str | None]] = {}
+        #: Set when the last :meth:`apply` stopped because Canvas asked to sign in again
+        #: (the records not reached are NOT_RUN); the engine raises it after keeping them.
+        self.stopped_by: AuthorizationNeeded | None = None
 
     def apply(
         self, plan: Plan, snapshot: Snapshot, *, progress: ProgressCallback, cancel: CancelToken
     ) -> list[RecordOutcome]:
         names = {p.id: p.name for p in snapshot.people.values()}
         run = _Run(self, plan, names, progress, cancel)
+        self.answers = run.answers
+        self.stopped_by = None
         return run.go()
 
 
@@ -167,38 +186,95 @@ class _Run:
         self.total = plan.writes()
         self.done = 0
         self.counts: dict[str, int] = {}
+        self.answers: dict[tuple[str, str], dict[str, str | None]] = {}
 
     def go(self) -> list[RecordOutcome]:
-        people = self._run_all(self.plan.people, self._person)
-        links = self._run_all(self.plan.links, self._link)
-        return people + links
-
-    def _run_all(
-        self,
-        actions: list[Any],
-        write: Callable[[Any], RecordOutcome],
-    ) -> list[RecordOutcome]:
-        out: list[RecordOutcome | None] = [None] * len(actions)
-        jobs: list[tuple[int, Any]] = []
-        for i, action in enumerate(actions):
-            if action.kind in WRITE_KINDS:
-                jobs.append((i, action))
+        people, links = self.plan.people, self.plan.links
+        out_p: list[RecordOutcome | None] = [None] * len(people)
+        out_l: list[RecordOutcome | None] = [None] * len(links)
+        # People whose links must wait for their write: their Canvas id comes from it
+        # (create), or the link must follow it (takeover, removal).
+        gating = {
+            a.sis_id
+            for a in people
+            if a.kind in (ActionKind.CREATE, ActionKind.ADOPT, ActionKind.REMOVE)
+        }
+        waiting: dict[str, list[int]] = {}  # SIS ID → links waiting for that person
+        ends_left: dict[int, int] = {}  # link index → its ends still being written
+        queue_p: deque[int] = deque()
+        queue_l: deque[int] = deque()
+        for i, person in enumerate(people):
+            if person.kind in WRITE_KINDS:
+                queue_p.append(i)
             else:
-                out[i] = planned_outcome(action, self.names)
+                out_p[i] = planned_outcome(person, self.names)
+        for i, link in enumerate(links):
+            if link.kind not in WRITE_KINDS:
+                out_l[i] = planned_outcome(link, self.names)
+                continue
+            ends = {link.parent_sis_id, link.student_sis_id} & gating
+            if ends:
+                ends_left[i] = len(ends)
+                for sis in ends:
+                    waiting.setdefault(sis, []).append(i)
+            else:
+                queue_l.append(i)
+        jobs = len(queue_p) + len(queue_l) + len(ends_left)
         if jobs:
-            workers = min(self.applier.concurrency, len(jobs))
-            with ThreadPoolExecutor(workers, thread_name_prefix="cw-apply") as pool:
-                results = pool.map(lambda job: self._one(job[1], write), jobs)
-                for (i, _), outcome in zip(jobs, results, strict=True):
-                    out[i] = outcome
-        return [o for o in out if o is not None]
+            state = _Queue(queue_p, queue_l, waiting, ends_left, jobs)
+            workers = [
+                threading.Thread(
+                    target=self._work,
+                    args=(state, out_p, out_l),
+                    name=f"cw-apply-{n}",
+                    daemon=True,
+                )
+                for n in range(min(self.applier.concurrency, jobs))
+            ]
+            for worker in workers:
+                worker.start()
+            for worker in workers:
+                worker.join()
+            if state.error is not None:
+                raise state.error
+        return [o for o in out_p if o is not None] + [o for o in out_l if o is not None]
+
+    def _work(
+        self,
+        state: _Queue,
+        out_p: list[RecordOutcome | None],
+        out_l: list[RecordOutcome | None],
+    ) -> None:
+        """One worker: ready links first (their ends exist), then the next person."""
+        people, links = self.plan.people, self.plan.links
+        while True:
+            job = state.take()
+            if job is None:
+                return
+            is_link, i = job
+            try:
+                if is_link:
+                    out_l[i] = self._one(links[i], self._link)
+                else:
+                    out_p[i] = self._one(people[i], self._person)
+            except BaseException as exc:  # a progress callback's: the run must still end
+                state.fail(exc)
+            finally:
+                state.finished(None if is_link else people[i].sis_id)
 
     def _one(self, action: Any, write: Callable[[Any], RecordOutcome]) -> RecordOutcome:
-        if self.cancel.cancelled:
+        if self.cancel.cancelled or self.applier.stopped_by is not None:
             outcome = self._not_run(action)
         else:
             try:
                 outcome = write(action)
+            except AuthorizationNeeded as exc:
+                # Canvas no longer takes the token and it cannot be refreshed: no later
+                # record can be written either. Stop; the engine asks to sign in again.
+                with self.lock:
+                    if self.applier.stopped_by is None:
+                        self.applier.stopped_by = exc
+                outcome = self._failed(action, f"Not written: {exc.message}")
             except CanvasError as exc:
                 text = f"{exc.message} {exc.hint}".strip()
                 outcome = self._failed(action, text)
@@ -209,6 +285,11 @@ class _Run:
 
     def _not_run(self, action: Any) -> RecordOutcome:
         msg = "Cancelled before this record's turn; run the sync again to finish."
+        if not self.cancel.cancelled:
+            msg = (
+                "Not run: Canvas asked to sign in again before this record's turn; sign in "
+                "and run the sync again to finish."
+            )
         if isinstance(action, PersonAction):
             self._block(action.sis_id, "was not written (cancelled)")
             return person_outcome(action, OutcomeStatus.NOT_RUN, msg, self.names)
@@ -225,6 +306,27 @@ class _Run:
     def _block(self, sis: str, why: str) -> None:
         with self.lock:
             self.not_ready[sis] = why
+
+    def _saw(self, record: str, key: str, values: dict[str, str | None]) -> None:
+        """Keep what Canvas's answer showed as stored for ``record`` ``key``."""
+        with self.lock:
+            self.answers.setdefault((record, key), {}).update(values)
+
+    def _saw_user(self, sis: str, body: Any, fields: tuple[str, ...]) -> None:
+        """The ``fields`` a user JSON shows (a key it leaves out shows nothing)."""
+        if not isinstance(body, dict):
+            return
+        keys = {"name": "name", "email": "email", "login": "login_id", "sis_id": "sis_user_id"}
+        seen = {f: _text(body[keys[f]]) for f in fields if keys[f] in body}
+        self._saw("person", sis, seen)
+
+    def _saw_login(self, sis: str, body: Any, fields: tuple[str, ...]) -> None:
+        """The ``fields`` a login JSON shows: unique_id, sis_user_id, workflow_state."""
+        if not isinstance(body, dict):
+            return
+        keys = {"login": "unique_id", "sis_id": "sis_user_id", "status": "workflow_state"}
+        seen = {f: _text(body[keys[f]]) for f in fields if f in keys and keys[f] in body}
+        self._saw("person", sis, seen)
 
     def _tick(self, action: Any, outcome: RecordOutcome) -> None:
         if outcome.status is OutcomeStatus.DONE:
@@ -317,8 +419,13 @@ class _Run:
                     raise exc from None
         assert body is not None
         canvas_id = int(body["id"])
+        # A create's answer carries the name, SIS ID and login (users_controller.rb
+        # create_user renders user_json with "locale" only); a lookup's carries the email too.
+        self._saw_user(sis, body, ("name", "login", "sis_id", "email"))
         if body.get("sis_user_id") != sis:
             found = self.lookup(sis)
+            if found is not None and int(found["id"]) == canvas_id:
+                self._saw_user(sis, found, ("name", "login", "sis_id", "email"))
             if found is None or int(found["id"]) != canvas_id:
                 return self._outcome(
                     action,
@@ -372,7 +479,10 @@ class _Run:
     def _edit_login(self, action: PersonAction, fields: dict[str, str]) -> None:
         login_id = self._login_id(action)
         data = {f"login[{k}]": v for k, v in fields.items()}
-        self.client.put(f"/api/v1/accounts/{self.applier.root_account_id}/logins/{login_id}", data)
+        path = f"/api/v1/accounts/{self.applier.root_account_id}/logins/{login_id}"
+        body = self.client.put(path, data)
+        wrote = {"unique_id": "login", "workflow_state": "status", "sis_user_id": "sis_id"}
+        self._saw_login(action.sis_id, body, tuple(wrote[k] for k in fields if k in wrote))
 
     def _update(self, action: PersonAction) -> RecordOutcome:
         new = {c.field: c.new or "" for c in action.changes}
@@ -389,7 +499,9 @@ class _Run:
             user["user[email]"] = new["email"]
         done: list[str] = []
         if user:
-            self.client.put(f"/api/v1/users/{action.canvas_id}", data=user)
+            body = self.client.put(f"/api/v1/users/{action.canvas_id}", data=user)
+            # users_controller.rb update renders user_json with "email" among its includes.
+            self._saw_user(action.sis_id, body, tuple(f for f in ("name", "email") if f in new))
             done += [f for f in ("name", "email") if f in new]
         login: dict[str, str] = {}
         if "login" in new:
@@ -448,7 +560,9 @@ class _Run:
         old_sis = next((c.old for c in action.changes if c.field == "sis_id"), None)
         login = self._adopt_login(action, old_sis)
         login_id = int(login["id"])
-        if login.get("sis_user_id") != sis:
+        if login.get("sis_user_id") == sis:
+            self._saw("person", sis, {"sis_id": sis})  # an earlier attempt got through
+        else:
             path = f"/api/v1/accounts/{self.applier.root_account_id}/logins/{login_id}"
             try:
                 self.client.put(path, {"login[sis_user_id]": sis})
@@ -464,6 +578,8 @@ class _Run:
                     )
                 raise
             found = self.lookup(sis)
+            if found is not None and int(found["id"]) == action.canvas_id:
+                self._saw_user(sis, found, ("sis_id",))
             if found is None or int(found["id"]) != action.canvas_id:
                 return self._outcome(
                     action,
@@ -502,7 +618,10 @@ class _Run:
         try:
             self.client.delete(path)
         except CanvasNotFound:
+            self._saw("person", action.sis_id, {"removed": "yes"})
             return self._outcome(action, OutcomeStatus.DONE, "Already removed in Canvas.")
+        # Canvas answers with the user, not the logins it deleted: its 200 is the answer.
+        self._saw("person", action.sis_id, {"removed": "yes"})
         return self._outcome(action, OutcomeStatus.DONE, action.reason or "Removed.")
 
     # -- links --------------------------------------------------------------------------
@@ -533,9 +652,12 @@ class _Run:
             try:
                 self.client.delete(path)
             except CanvasNotFound:
+                # Canvas's 404: there is no live link (user_observees_controller.rb destroy).
+                self._saw("link", key, {"linked": "no"})
                 return RecordOutcome(
                     "link", action.kind, key, OutcomeStatus.DONE, "Already removed in Canvas."
                 )
+            self._saw("link", key, {"linked": "no"})
             return RecordOutcome("link", action.kind, key, OutcomeStatus.DONE, action.reason)
         parent, why_p = self._canvas_id(action.parent_sis_id, action.parent_canvas_id)
         student, why_s = self._canvas_id(action.student_sis_id, action.student_canvas_id)
@@ -543,13 +665,73 @@ class _Run:
             message = "Not linked: " + " ".join(w for w in (why_p, why_s) if w)
             return RecordOutcome("link", action.kind, key, OutcomeStatus.SKIPPED, message)
         try:
-            self.client.put(f"/api/v1/users/{parent}/observees/{student}")
+            body = self.client.put(f"/api/v1/users/{parent}/observees/{student}")
         except CanvasValidationError as exc:
             said = "; ".join(e.message for e in exc.field_errors) or exc.message
             return RecordOutcome(
                 "link", action.kind, key, OutcomeStatus.FAILED, f"Canvas refused the link: {said}"
             )
+        # Canvas answers with the observed student and the link's root accounts.
+        if isinstance(body, dict) and str(body.get("id")) == str(student):
+            self._saw("link", key, {"linked": "yes"})
         return RecordOutcome("link", action.kind, key, OutcomeStatus.DONE, "Linked.")
+
+
+class _Queue:
+    """The write jobs of one apply: people in plan order, links once their ends exist.
+
+    ``take`` hands a worker a ready link before the next person, so a link starts as
+    soon as the create of its last end finished; it returns None when every job is
+    done (workers then end), and waits while the only jobs left are links waiting
+    for people still being written.
+    """
+
+    def __init__(
+        self,
+        people: deque[int],
+        links: deque[int],
+        waiting: dict[str, list[int]],
+        ends_left: dict[int, int],
+        jobs: int,
+    ) -> None:
+        self.people = people
+        self.links = links
+        self.waiting = waiting
+        self.ends_left = ends_left
+        self.left = jobs  # jobs not finished yet
+        self.cond = threading.Condition()
+        self.error: BaseException | None = None  # the first error out of a job, if any
+
+    def fail(self, exc: BaseException) -> None:
+        with self.cond:
+            if self.error is None:
+                self.error = exc
+
+    def take(self) -> tuple[bool, int] | None:
+        with self.cond:
+            while True:
+                if self.links:
+                    return True, self.links.popleft()
+                if self.people:
+                    return False, self.people.popleft()
+                if self.left == 0:
+                    return None
+                self.cond.wait()
+
+    def finished(self, person_sis: str | None) -> None:
+        """One job done; a person's links whose ends all exist now become ready."""
+        with self.cond:
+            self.left -= 1
+            for i in self.waiting.pop(person_sis, ()) if person_sis is not None else ():
+                self.ends_left[i] -= 1
+                if self.ends_left[i] == 0:
+                    del self.ends_left[i]
+                    self.links.append(i)
+            self.cond.notify_all()
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def _activity(action: Any) -> str:

@@ -98,10 +98,15 @@ class SisImportApplier:
         self._base = f"/api/v1/accounts/{root_account_id}/sis_imports"
         #: The imports this applier waited for, timed (core/sync/costs.py learns from them).
         self.jobs: list[JobTiming] = []
+        #: What Canvas's answers showed as stored, per record of the last :meth:`apply`
+        #: (as ``RestApplier.answers``): only the emails sent through the API have an
+        #: answer; the import's rows have none, so the check reads them back.
+        self.answers: dict[tuple[str, str], dict[str, str | None]] = {}
 
     def apply(
         self, plan: Plan, snapshot: Snapshot, *, progress: ProgressCallback, cancel: CancelToken
     ) -> list[RecordOutcome]:
+        self.answers = {}
         if snapshot.source != "report":
             # Only the provisioning report shows deleted logins; without them a row could
             # revive a deleted login that holds a roster SIS ID and rename its user.
@@ -176,7 +181,9 @@ class SisImportApplier:
     ) -> RecordOutcome:
         name = action.person.full_name if action.person else ""
         try:
-            self._client.put(f"/api/v1/users/{action.canvas_id}", data={"user[email]": email})
+            body = self._client.put(
+                f"/api/v1/users/{action.canvas_id}", data={"user[email]": email}
+            )
         except CanvasError as exc:
             done = f"{row.message}; " if row is not None else ""
             return RecordOutcome(
@@ -188,6 +195,12 @@ class SisImportApplier:
                 action.canvas_id,
                 name,
             )
+        if isinstance(body, dict) and "email" in body:
+            # users_controller.rb update answers with the user's email (core/sync/verify.py).
+            shown = body["email"]
+            self.answers[("person", action.sis_id)] = {
+                "email": None if shown is None else str(shown)
+            }
         said = f"{row.message}; email updated through the API" if row else "Updated email"
         return RecordOutcome(
             "person",

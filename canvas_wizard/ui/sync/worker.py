@@ -204,8 +204,9 @@ class SyncWorker(QObject):
     def _in_order(self, progress: Progress) -> Progress | None:
         """``progress`` as the view should see it, or None when it is older than what we have.
 
-        Verify reads Canvas again, so "read Canvas" arrives after "verify" has
-        begun: it is shown as verify progress, not as a phase going backwards.
+        Verify may read Canvas again (one report when many records were written), so
+        "read Canvas" can arrive after "verify" has begun: it is shown as verify
+        progress, not as a phase going backwards.
         The appliers build their snapshots under a lock but call us outside it, so
         within one phase an older snapshot (smaller ``done``) may arrive last.
         """
