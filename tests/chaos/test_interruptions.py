@@ -93,9 +93,18 @@ def sync_args(source: Path, method: str = "api") -> list[str]:
 def test_killed_while_reading_canvas(connected: Connected, school: School) -> None:
     source, roster = school(PEOPLE)
     untouched = canvas_fingerprint(connected.canvas, set(roster.people))
-    connected.canvas.latency = 0.02
-    connected.canvas.job_step_delay = 0.5  # the provisioning report takes a while
-    kill_when(connected.canvas, sync_args(source), lambda: bool(connected.canvas.state.reports))
+    # A small school is read page by page (quicker than a report): each page takes a while.
+    connected.canvas.latency = 0.3
+    before = connected.canvas.request_counts()
+    base = before.get("GET", 0)
+    # The permission check (2 requests), the first page to size the account, then the read.
+    kill_when(
+        connected.canvas,
+        sync_args(source),
+        lambda: connected.canvas.request_counts().get("GET", 0) - base >= 4,
+    )
+    # Killed before any write.
+    assert connected.canvas.request_counts().get("POST", 0) == before.get("POST", 0)
     assert in_canvas(connected.canvas, roster) == 0
     rerun_and_check(connected, source, roster, untouched, "api")
 

@@ -36,6 +36,7 @@ from canvas_wizard.core.sync.model import (
     normalise_name,
 )
 from canvas_wizard.core.sync.outcome import OutcomeStatus, RecordOutcome
+from canvas_wizard.core.sync.snapshot_report import UNKNOWN_LOGIN_ID
 from canvas_wizard.core.undo.records import WrittenRecord
 
 _FIELD_WORDS = {"name": "name", "email": "email", "login": "username", "status": "login status"}
@@ -215,7 +216,10 @@ class _Planner:
         if person.workflow_state == "deleted":
             return None
         for login in person.logins:
-            if login.id == w.login_id or (w.login_id is None and login.sis_user_id == w.key):
+            # Read by report, a login's id is not known (0): the SIS ID finds it. The sync
+            # and its undo may have read Canvas in different ways (core/sync/costs.py).
+            unknown = w.login_id is None or login.id == UNKNOWN_LOGIN_ID
+            if login.id == w.login_id or (unknown and login.sis_user_id == w.key):
                 return person, login
         return person, None
 
