@@ -163,6 +163,7 @@ class SyncRun:
         self.prefer_report = prefer_report or isinstance(self.applier, SisImportApplier)
         self._preflight_notes: list[str] = []
         self._read_note = ""
+        self._report_expected = 0.0  # seconds the report should take, once estimated
         self._reports_allowed = True
         self._emails_visible = True
         self._self_id: int | None = None  # the signed-in admin's Canvas id, once asked
@@ -402,6 +403,7 @@ class SyncRun:
             progress=self.progress,
             cancel=self.cancel,
             enrollments=enrollments,
+            report_expected=self._report_expected,
         )
         if not self._emails_visible:
             snapshot.emails_visible = False
@@ -422,6 +424,7 @@ class SyncRun:
                 timings=self.job_timings,
             )
             if maybe.sis_import:
+                self._report_expected = job_seconds(REPORT, people, self.job_timings).seconds
                 # A SIS Import may be quickest, and it needs the report (deleted logins).
                 self.report.notes.append(
                     "Canvas was read with the provisioning report: a SIS Import may be the "
@@ -455,6 +458,7 @@ class SyncRun:
             sub_account_pages=-(-size // 100) if sub else 0,
         )
         self._read_note = choice.note()
+        self._report_expected = job_seconds(REPORT, report_users, self.job_timings).seconds
         return choice.by_report
 
     def _first_page(self) -> list[str] | None:

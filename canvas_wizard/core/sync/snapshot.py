@@ -44,6 +44,7 @@ from canvas_wizard.core.canvas import (
     CanvasNotFound,
     CanvasPermissionError,
 )
+from canvas_wizard.core.sync.costs import READ_IN_FLIGHT
 from canvas_wizard.core.sync.model import LOGIN_ACTIVE, CanvasLogin, CanvasPerson, Snapshot
 from canvas_wizard.core.sync.outcome import CancelToken, Phase, Progress, ProgressCallback
 from canvas_wizard.core.sync.rest_apply import sis_path
@@ -59,7 +60,7 @@ from canvas_wizard.core.sync.snapshot_report import (
     snapshot_from_report,
 )
 
-READ_WORKERS = 8
+READ_WORKERS = READ_IN_FLIGHT  # the cost model counts on it
 
 
 def _no_progress(_: Progress) -> None:
@@ -78,6 +79,7 @@ def read_snapshot(
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
     report_poll: float = REPORT_POLL_SECONDS,
+    report_expected: float = 0.0,
     sleep: Callable[[float], None] = time.sleep,
     enrollments: bool = False,
 ) -> Snapshot:
@@ -95,7 +97,15 @@ def read_snapshot(
     token = cancel or CancelToken()
     if prefer_report and account_id == root_account_id:
         return _read_by_report(
-            client, account_id, root_account_id, report, token, report_poll, sleep, enrollments
+            client,
+            account_id,
+            root_account_id,
+            report,
+            token,
+            report_poll,
+            sleep,
+            enrollments,
+            expected=report_expected,
         )
     if prefer_report and lookup_sis_ids is not None and account_id != root_account_id:
         try:
@@ -109,6 +119,7 @@ def read_snapshot(
                 report_poll,
                 sleep,
                 enrollments,
+                expected=report_expected,
             )
         except CanvasPermissionError:
             pass  # no reports on the root for this admin: look people up one by one

@@ -51,7 +51,11 @@ def _read_by_report(
     poll: float,
     sleep: Callable[[float], None],
     enrollments: bool = False,
+    *,
+    expected: float = 0.0,
 ) -> Snapshot:
+    """``expected``: the seconds the report should take (core/sync/costs.py), so polling
+    is rare while it surely runs and frequent near its end; 0 when not known."""
     base = f"/api/v1/accounts/{account_id}/reports/provisioning_csv"
     asked = {"parameters[enrollments]": "true"} if enrollments else {}
     began = time.monotonic()
@@ -90,7 +94,13 @@ def _read_by_report(
             )
         )
         # Small reports finish in moments: look again soon, then back off to ``poll``.
-        sleep(min(poll, 0.05 * 2**polls))
+        # While the report surely still runs (by its expected time), look half as often
+        # as time remains: a few requests instead of one every ``poll``.
+        wait = min(poll, 0.05 * 2**polls)
+        remaining = expected - (time.monotonic() - began)
+        if remaining > 4 * poll:
+            wait = min(remaining / 2, 10.0)
+        sleep(wait)
         polls += 1
         status = client.get(f"{base}/{report_id}")
     waited = time.monotonic() - began
@@ -124,6 +134,8 @@ def _read_sub_account_by_root_report(
     poll: float,
     sleep: Callable[[float], None],
     enrollments: bool = False,
+    *,
+    expected: float = 0.0,
 ) -> Snapshot:
     """The sub-account's people (from its list) and the roster's people wherever they are
     in the root (from the root's report), with their logins and parent links."""
@@ -137,7 +149,9 @@ def _read_sub_account_by_root_report(
         if len(members) % 100 == 0:
             _check(cancel)
             progress(Progress(Phase.READ_CANVAS, len(members), 0, "Reading Canvas users"))
-    root = _read_by_report(client, root_id, root_id, progress, cancel, poll, sleep, enrollments)
+    root = _read_by_report(
+        client, root_id, root_id, progress, cancel, poll, sleep, enrollments, expected=expected
+    )
     people = {
         uid: person
         for uid, person in root.people.items()
