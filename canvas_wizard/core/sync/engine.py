@@ -376,6 +376,14 @@ class SyncRun:
         parents |= {link.parent_sis_id for link in roster.links} | set(roster.removed) | staff
         if enrollments and self._read_auto:
             self.prefer_report = self._choose_read(roster, parents, wanted)
+        # List-level comparison (snapshot.py): a roster person whose list row shows the
+        # wanted username is not read login by login, unless their login's state matters
+        # to this run (suspending leavers reads everyone's, as above).
+        listed_logins = (
+            None
+            if wanted is None
+            else {sis: p.username for sis, p in roster.people.items() if p.active}
+        )
         snapshot = read_snapshot(
             self.client,
             self.account_id,
@@ -383,6 +391,7 @@ class SyncRun:
             sis_ids=wanted,
             observer_sis_ids=parents,
             lookup_sis_ids=set(roster.people) | parents,
+            listed_logins=listed_logins,
             prefer_report=self.prefer_report,
             progress=self.progress,
             cancel=self.cancel,
