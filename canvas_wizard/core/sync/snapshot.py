@@ -79,12 +79,14 @@ from canvas_wizard.core.sync.snapshot_report import (
     REPORT_POLL_SECONDS,
     UNKNOWN_LOGIN_ID,
     SnapshotCancelled,
+    StartedReport,
     _check,
     _csv_files,
     _int_or_none,
     _read_by_report,
     _read_sub_account_by_root_report,
     snapshot_from_report,
+    start_report,
 )
 
 READ_WORKERS = 8
@@ -109,6 +111,7 @@ def read_snapshot(
     report_poll: float = REPORT_POLL_SECONDS,
     sleep: Callable[[float], None] = time.sleep,
     enrollments: bool = False,
+    started_report: StartedReport | None = None,
 ) -> Snapshot:
     """Canvas's people, logins and observer links of ``account_id``.
 
@@ -120,14 +123,24 @@ def read_snapshot(
     a user whose list row shows that SIS ID with that username is built from the row,
     without reading their logins (list-level comparison; see the module docstring).
     The report path reads everything regardless; ``enrollments`` asks it for the
-    enrolments too (``Snapshot.enrolled_students``; the REST path leaves that None). Raises :class:`SnapshotCancelled`
+    enrolments too (``Snapshot.enrolled_students``; the REST path leaves that None).
+    ``started_report``: the root's report, already started (:func:`start_report`) while
+    the roster was read; waited on instead of starting another. Raises :class:`SnapshotCancelled`
     when ``cancel`` is set, and Canvas errors as the client raises them.
     """
     report = progress or _no_progress
     token = cancel or CancelToken()
     if prefer_report and account_id == root_account_id:
         return _read_by_report(
-            client, account_id, root_account_id, report, token, report_poll, sleep, enrollments
+            client,
+            account_id,
+            root_account_id,
+            report,
+            token,
+            report_poll,
+            sleep,
+            enrollments,
+            started_report,
         )
     if prefer_report and lookup_sis_ids is not None and account_id != root_account_id:
         try:
@@ -413,7 +426,9 @@ __all__ = [
     "REPORT_POLL_SECONDS",
     "UNKNOWN_LOGIN_ID",
     "SnapshotCancelled",
+    "StartedReport",
     "_csv_files",
     "read_snapshot",
     "snapshot_from_report",
+    "start_report",
 ]
