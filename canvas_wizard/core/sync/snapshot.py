@@ -37,7 +37,13 @@ Two paths give the same Snapshot (a test compares them):
   each, so what was created is found again by the check afterwards and next run.
   With ``prefer_report`` (and the right to run reports on the root), the root's
   provisioning report is read instead, plus the sub-account's list to know who is
-  in it: a handful of requests however many people the root holds.
+  in it: a handful of requests however many people the root holds. An admin who
+  may run reports on the sub-account but not on the root reads the sub-account's
+  own report — Canvas scopes its users to those associated with the sub-account
+  and its observer links to those whose *student* is (account_reports
+  report_helper ``add_user_sub_account_scope``, sis_exporter
+  ``user_observer_query_options``) — plus the root lookups above for the roster's
+  SIS IDs it does not show, with those people's logins and parents' observees.
 * **Provisioning report** (root accounts, ``prefer_report=True``) — one report
   with every login and observer link as CSV: a handful of requests however
   large the school, which keeps a no-change resync cheap.

@@ -2,7 +2,9 @@
 
 One report with every login and observer link as CSV: a handful of requests however
 large the school. A sub-account is read with its root's report plus its own user list
-(the report of a sub-account leaves out people Canvas associates with the root only).
+(the report of a sub-account leaves out people Canvas associates with the root only),
+or, without reports on the root, with its own report plus lookups (snapshot.py).
+:func:`start_report` starts the job on its own, so it can run while the roster is read.
 """
 
 from __future__ import annotations
