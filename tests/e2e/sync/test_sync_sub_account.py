@@ -62,6 +62,12 @@ def test_a_sub_account_read_with_the_roots_report_matches_the_page_by_page_read(
     assert by_pages.snapshot is not None
     assert set(by_report.snapshot.people) == set(by_pages.snapshot.people)
     assert by_report.snapshot.links == by_pages.snapshot.links
+    # Logins too: the page-by-page read builds matching people from their list row.
+    for uid, person in by_pages.snapshot.people.items():
+        assert {(lg.sis_user_id, lg.unique_id, lg.workflow_state) for lg in person.logins} == {
+            (lg.sis_user_id, lg.unique_id, lg.workflow_state)
+            for lg in by_report.snapshot.people[uid].logins
+        }
     assert canvas.request_counts()["GET"] - gets < 15  # pages, polls and the download
 
 
