@@ -24,6 +24,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -66,7 +67,12 @@ from canvas_wizard.core.sync.plan import plan_sync
 from canvas_wizard.core.sync.report import SyncReport
 from canvas_wizard.core.sync.rest_apply import RestApplier, planned_outcome
 from canvas_wizard.core.sync.sis_apply import SisImportApplier
-from canvas_wizard.core.sync.snapshot import SnapshotCancelled, read_snapshot
+from canvas_wizard.core.sync.snapshot import (
+    SnapshotCancelled,
+    StartedReport,
+    read_snapshot,
+    start_report,
+)
 from canvas_wizard.core.sync.verify import ONE_BY_ONE_MAX, WriteCheck, not_done
 from canvas_wizard.core.sync.visibility import describe_visibility, read_visibility
 
@@ -167,6 +173,9 @@ class SyncRun:
         self._reports_allowed = True
         self._emails_visible = True
         self._self_id: int | None = None  # the signed-in admin's Canvas id, once asked
+        #: The provisioning report started while the roster was read (_early_canvas).
+        self._started_report: StartedReport | None = None
+        self._roster_failed = False
         self.skip_bad_rows = skip_bad_rows
         self.verify = verify
         # Counts the requests of each phase (SyncReport.phase_requests) as it passes them on.
@@ -198,15 +207,25 @@ class SyncRun:
         return result
 
     def _run(self) -> SyncResult:
-        # 1. roster
+        # 1. roster, while Canvas is asked what the admin may do and, when the read is
+        # already decided, starts its report: neither needs the roster.
         self.progress(Progress(Phase.READ_ROSTER, 0, 1, "Reading the roster"))
+        early_done = False
         if isinstance(self.roster_input, Roster):
-            roster = self.roster_input
+            roster = self.roster_input  # nothing to wait for: Canvas is asked after the check
         else:
-            try:
-                roster = read_roster(Path(self.roster_input))
-            except WizardError as exc:
-                return self._end(INPUT_ERROR, f"{exc.message} {exc.hint}".strip())
+            with ThreadPoolExecutor(1, thread_name_prefix="cw-early") as early:
+                canvas_work = early.submit(self._early_canvas)
+                try:
+                    roster = read_roster(Path(self.roster_input))
+                except WizardError as exc:
+                    # The early work is a few requests; a report it started is not waited
+                    # on (Canvas finishes the job alone). Its errors do not matter now.
+                    self._roster_failed = True
+                    canvas_work.exception()
+                    return self._end(INPUT_ERROR, f"{exc.message} {exc.hint}".strip())
+                canvas_work.result()  # Canvas's errors surface here, as they did after
+            early_done = True
         self.progress(Progress(Phase.READ_ROSTER, 1, 1, "Roster read"))
         errors = roster.errors
         self.report.skipped_rows = [str(p) for p in errors] + [
@@ -220,8 +239,10 @@ class SyncRun:
                 roster=roster,
             )
 
-        # 2. Canvas: first what the signed-in admin may do, which decides how to read and write
-        self._preflight()
+        # 2. Canvas: first what the signed-in admin may do, which decides how to read and
+        # write (done above while a roster file was parsed)
+        if not early_done:
+            self._early_canvas()
         snapshot = self._snapshot(roster, enrollments=True)
         # 3. plan and limits
         self.progress(Progress(Phase.PLAN, 0, 1, "Comparing the roster with Canvas"))
@@ -336,6 +357,20 @@ class SyncRun:
             OK, f"Sync finished: {written} change(s) written.{left_out}{unchecked}", **done
         )
 
+    def _early_canvas(self) -> None:
+        """What reading Canvas needs before the roster: the pre-flight, then, when the
+        read is by report whatever the roster holds (asked for, on a root account), the
+        report's start, so Canvas's job runs while the roster is parsed."""
+        self._preflight()
+        if (
+            self.prefer_report
+            and not self._read_auto
+            and self.account_id == self.root_account_id
+            and not self.cancel.cancelled
+            and not self._roster_failed
+        ):
+            self._started_report = start_report(self.client, self.account_id, True)
+
     def _preflight(self) -> None:
         """Check the permissions that decide the read and write methods, and choose them.
 
@@ -392,6 +427,16 @@ class SyncRun:
         parents |= {link.parent_sis_id for link in roster.links} | set(roster.removed) | staff
         if enrollments and self._read_auto:
             self.prefer_report = self._choose_read(roster, parents, wanted)
+        # List-level comparison (snapshot.py): a roster person whose list row shows the
+        # wanted username is not read login by login, unless their login's state matters
+        # to this run (suspending leavers reads everyone's, as above).
+        listed_logins = (
+            None
+            if wanted is None
+            else {sis: p.username for sis, p in roster.people.items() if p.active}
+        )
+        # The report started early is for the first read only (a later check reads anew).
+        started, self._started_report = self._started_report, None
         snapshot = read_snapshot(
             self.client,
             self.account_id,
@@ -399,11 +444,13 @@ class SyncRun:
             sis_ids=wanted,
             observer_sis_ids=parents,
             lookup_sis_ids=set(roster.people) | parents,
+            listed_logins=listed_logins,
             prefer_report=self.prefer_report,
             progress=self.progress,
             cancel=self.cancel,
             enrollments=enrollments,
             report_expected=self._report_expected,
+            started_report=started,
         )
         if not self._emails_visible:
             snapshot.emails_visible = False

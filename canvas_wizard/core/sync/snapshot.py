@@ -2,10 +2,32 @@
 
 Two paths give the same Snapshot (a test compares them):
 
-* **REST** — the account's user list (100 a page, with email), every login of
-  the users the roster cares about (``sis_ids``), and the observees of the
-  parents (``observer_sis_ids``). Logins are read per user because the list
-  shows one login only and not whether it is suspended.
+* **REST** — the account's user list (100 a page, with email), the logins of
+  the users the roster cares about (``sis_ids``) where the list cannot answer,
+  and the observees of the parents (``observer_sis_ids``).
+
+  *List-level comparison.* A list row shows the user's name, email, and one
+  login (its SIS ID and username) — not a second login, not whether the login is
+  suspended, not its id or sign-in provider, and no links. The rule
+  (``listed_logins``): a roster person whose row shows their SIS ID with the
+  username the roster wants is built from the row; everyone else the roster
+  cares about has their logins read. Name and email differences need no login
+  read (the row carries them, and the user is edited by user id). So a no-change
+  resync reads the list and the parents' observees only. What this gives up, and
+  why it is safe:
+
+  - a *suspended* login of a matching person is taken as active. The engine
+    passes no ``listed_logins`` when suspending leavers (then every login is read,
+    since state decides the action), so a run that suspends also sees who is
+    suspended; a login suspended by hand, or by an earlier run when this one does
+    not suspend, is not reactivated by a page-by-page read (the report sees it);
+  - a *second* login of a matching person (another user's roster SIS ID, or a
+    username the roster wants for someone else) is not seen: the create or rename
+    it would collide with is refused by Canvas (SIS IDs and usernames are unique
+    per root), and the applier reports the refusal — nothing wrong is written.
+    A person whose wanted username differs from the row's is read in full, so
+    "already another login of this user" is still found;
+  - links are never guessed: every parent's observees are read.
 * **Sub-accounts** — Canvas associates a user created through the API with the
   root account only (the login lives there), so the sub-account's list leaves out
   such people until they are enrolled there — parents usually never are
@@ -15,7 +37,13 @@ Two paths give the same Snapshot (a test compares them):
   each, so what was created is found again by the check afterwards and next run.
   With ``prefer_report`` (and the right to run reports on the root), the root's
   provisioning report is read instead, plus the sub-account's list to know who is
-  in it: a handful of requests however many people the root holds.
+  in it: a handful of requests however many people the root holds. An admin who
+  may run reports on the sub-account but not on the root reads the sub-account's
+  own report — Canvas scopes its users to those associated with the sub-account
+  and its observer links to those whose *student* is (account_reports
+  report_helper ``add_user_sub_account_scope``, sis_exporter
+  ``user_observer_query_options``) — plus the root lookups above for the roster's
+  SIS IDs it does not show, with those people's logins and parents' observees.
 * **Provisioning report** (root accounts, ``prefer_report=True``) — one report
   with every login and observer link as CSV: a handful of requests however
   large the school, which keeps a no-change resync cheap.
@@ -35,7 +63,7 @@ the applier reports it then.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -45,19 +73,27 @@ from canvas_wizard.core.canvas import (
     CanvasPermissionError,
 )
 from canvas_wizard.core.sync.costs import READ_IN_FLIGHT
-from canvas_wizard.core.sync.model import LOGIN_ACTIVE, CanvasLogin, CanvasPerson, Snapshot
+from canvas_wizard.core.sync.model import (
+    LOGIN_ACTIVE,
+    CanvasLogin,
+    CanvasPerson,
+    Snapshot,
+    login_key,
+)
 from canvas_wizard.core.sync.outcome import CancelToken, Phase, Progress, ProgressCallback
 from canvas_wizard.core.sync.rest_apply import sis_path
 from canvas_wizard.core.sync.snapshot_report import (
     REPORT_POLL_SECONDS,
     UNKNOWN_LOGIN_ID,
     SnapshotCancelled,
+    StartedReport,
     _check,
     _csv_files,
     _int_or_none,
     _read_by_report,
     _read_sub_account_by_root_report,
     snapshot_from_report,
+    start_report,
 )
 
 READ_WORKERS = READ_IN_FLIGHT  # the cost model counts on it
@@ -75,6 +111,7 @@ def read_snapshot(
     sis_ids: set[str] | None = None,
     observer_sis_ids: set[str] | None = None,
     lookup_sis_ids: set[str] | None = None,
+    listed_logins: Mapping[str, str] | None = None,
     prefer_report: bool = False,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
@@ -82,6 +119,7 @@ def read_snapshot(
     report_expected: float = 0.0,
     sleep: Callable[[float], None] = time.sleep,
     enrollments: bool = False,
+    started_report: StartedReport | None = None,
 ) -> Snapshot:
     """Canvas's people, logins and observer links of ``account_id``.
 
@@ -89,8 +127,13 @@ def read_snapshot(
     ``observer_sis_ids``: whose observees to read (None: those of ``sis_ids``).
     ``lookup_sis_ids``: on a sub-account, SIS IDs to look up in the root when the
     account's list does not show them (see the module docstring).
+    ``listed_logins``: roster SIS ID -> the username the roster wants. On the REST path
+    a user whose list row shows that SIS ID with that username is built from the row,
+    without reading their logins (list-level comparison; see the module docstring).
     The report path reads everything regardless; ``enrollments`` asks it for the
-    enrolments too (``Snapshot.enrolled_students``; the REST path leaves that None). Raises :class:`SnapshotCancelled`
+    enrolments too (``Snapshot.enrolled_students``; the REST path leaves that None).
+    ``started_report``: the root's report, already started (:func:`start_report`) while
+    the roster was read; waited on instead of starting another. Raises :class:`SnapshotCancelled`
     when ``cancel`` is set, and Canvas errors as the client raises them.
     """
     report = progress or _no_progress
@@ -105,6 +148,7 @@ def read_snapshot(
             report_poll,
             sleep,
             enrollments,
+            started_report,
             expected=report_expected,
         )
     if prefer_report and lookup_sis_ids is not None and account_id != root_account_id:
@@ -122,7 +166,22 @@ def read_snapshot(
                 expected=report_expected,
             )
         except CanvasPermissionError:
-            pass  # no reports on the root for this admin: look people up one by one
+            pass  # no reports on the root for this admin: perhaps on the sub-account
+        try:
+            return _read_sub_account_by_own_report(
+                client,
+                account_id,
+                root_account_id,
+                lookup_sis_ids,
+                observer_sis_ids if observer_sis_ids is not None else sis_ids,
+                report,
+                token,
+                report_poll,
+                sleep,
+                enrollments,
+            )
+        except CanvasPermissionError:
+            pass  # no reports here either: read page by page, looking people up one by one
     return _read_by_rest(
         client,
         account_id,
@@ -132,6 +191,7 @@ def read_snapshot(
         lookup_sis_ids if account_id != root_account_id else None,
         report,
         token,
+        listed_logins,
     )
 
 
@@ -147,6 +207,7 @@ def _read_by_rest(
     lookup_sis_ids: set[str] | None,
     progress: ProgressCallback,
     cancel: CancelToken,
+    listed_logins: Mapping[str, str] | None = None,
 ) -> Snapshot:
     listed: list[dict[str, Any]] = []
     for item in client.get_all(
@@ -164,7 +225,7 @@ def _read_by_rest(
     to_read: list[dict[str, Any]] = []
     for item in listed:
         sis = item.get("sis_user_id")
-        if sis_ids is None or (sis and sis in sis_ids):
+        if (sis_ids is None or (sis and sis in sis_ids)) and not _row_matches(item, listed_logins):
             to_read.append(item)
         else:
             people[int(item["id"])] = _person_from_listing(item, root_id)
@@ -223,6 +284,66 @@ def _read_by_rest(
     )
 
 
+def _read_sub_account_by_own_report(
+    client: CanvasClient,
+    account_id: int,
+    root_id: int,
+    wanted: set[str],
+    parents: set[str] | None,
+    progress: ProgressCallback,
+    cancel: CancelToken,
+    poll: float,
+    sleep: Callable[[float], None],
+    enrollments: bool,
+) -> Snapshot:
+    """The sub-account's own report, plus the roster's SIS IDs it does not show looked
+    up in the root (with their logins, and the observees of the parents among them).
+
+    Canvas scopes a sub-account's report to the users associated with it
+    (account_reports report_helper ``add_user_sub_account_scope``) and its observer
+    links to those whose *student* is (``user_observer_query_options``): a parent the
+    sub-account does not hold still shows with links to its students, but not in
+    users.csv, so such a parent is looked up like anyone else the report leaves out.
+    """
+    own = _read_by_report(client, account_id, root_id, progress, cancel, poll, sleep, enrollments)
+    shown = [
+        {"id": uid, "sis_user_id": lg.sis_user_id}
+        for uid, person in own.people.items()
+        for lg in person.logins
+        if lg.sis_user_id and lg.workflow_state != "deleted"
+    ]
+    found = _look_up_in_root(client, shown, wanted, progress, cancel)
+    found = [item for item in found if int(item["id"]) not in own.people]
+    read_links = [
+        int(item["id"])
+        for item in found
+        if parents is None or (item.get("sis_user_id") and item["sis_user_id"] in parents)
+    ]
+
+    def read_observees(user_id: int) -> list[tuple[int, int]]:
+        try:
+            return [
+                (user_id, int(s["id"]))
+                for s in client.get_all(f"/api/v1/users/{user_id}/observees")
+            ]
+        except CanvasNotFound:
+            return []
+
+    people = dict(own.people)
+    links = set(own.links)
+    with ThreadPoolExecutor(READ_WORKERS, thread_name_prefix="cw-lookup") as pool:
+        for person in pool.map(lambda item: _person_with_logins(client, item, root_id), found):
+            people[person.id] = person
+        for pairs in pool.map(read_observees, read_links):
+            links.update(pairs)
+    _check(cancel)
+    own.people = people
+    # A link shows for a student here even when its parent is not ours and not wanted.
+    own.links = {(o, st) for o, st in links if o in people}
+    own.reindex()
+    return own
+
+
 def _look_up_in_root(
     client: CanvasClient,
     listed: list[dict[str, Any]],
@@ -258,6 +379,15 @@ def _look_up_in_root(
                 out.append(found)
     _check(cancel)
     return out
+
+
+def _row_matches(item: dict[str, Any], listed_logins: Mapping[str, str] | None) -> bool:
+    """True when the list row already shows the login the roster wants for its SIS ID."""
+    if not listed_logins:
+        return False
+    sis, login = item.get("sis_user_id"), item.get("login_id")
+    wanted = listed_logins.get(str(sis)) if sis else None
+    return bool(wanted and login and login_key(str(login)) == login_key(wanted))
 
 
 def _person_from_listing(item: dict[str, Any], root_id: int) -> CanvasPerson:
@@ -306,7 +436,9 @@ __all__ = [
     "REPORT_POLL_SECONDS",
     "UNKNOWN_LOGIN_ID",
     "SnapshotCancelled",
+    "StartedReport",
     "_csv_files",
     "read_snapshot",
     "snapshot_from_report",
+    "start_report",
 ]

@@ -2,7 +2,9 @@
 
 One report with every login and observer link as CSV: a handful of requests however
 large the school. A sub-account is read with its root's report plus its own user list
-(the report of a sub-account leaves out people Canvas associates with the root only).
+(the report of a sub-account leaves out people Canvas associates with the root only),
+or, without reports on the root, with its own report plus lookups (snapshot.py).
+:func:`start_report` starts the job on its own, so it can run while the roster is read.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import io
 import time
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -51,30 +54,20 @@ def _read_by_report(
     poll: float,
     sleep: Callable[[float], None],
     enrollments: bool = False,
+    started: StartedReport | None = None,
     *,
     expected: float = 0.0,
 ) -> Snapshot:
-    """``expected``: the seconds the report should take (core/sync/costs.py), so polling
+    """``started``: the same report already started (:func:`start_report`), e.g. while
+    the roster was read; it is used when it is of this account and asks as much.
+    ``expected``: the seconds the report should take (core/sync/costs.py), so polling
     is rare while it surely runs and frequent near its end; 0 when not known."""
     base = f"/api/v1/accounts/{account_id}/reports/provisioning_csv"
-    asked = {"parameters[enrollments]": "true"} if enrollments else {}
-    began = time.monotonic()
-    # Starting a report twice does no harm, so a 5xx or a lost answer may be retried:
-    # a short Canvas hiccup must not stop a nightly sync.
-    started = client.post_idempotent(
-        base,
-        data={
-            "parameters[users]": "true",
-            "parameters[user_observers]": "true",
-            # Deleted logins keep their SIS IDs in Canvas: the planner must see them to
-            # report a conflict instead of planning a create that Canvas will refuse.
-            "parameters[include_deleted]": "true",
-            # Who is enrolled where: what a linked parent will see (core/sync/visibility.py).
-            **asked,
-        },
-    )
-    report_id = int(started["id"])
-    status: dict[str, Any] = started
+    if started is None or started.account_id != account_id or started.enrollments < enrollments:
+        started = start_report(client, account_id, enrollments)
+    began = started.began
+    report_id = int(started.answer["id"])
+    status: dict[str, Any] = started.answer
     deadline = time.monotonic() + REPORT_TIMEOUT_SECONDS
     polls = 0
     while status.get("status") not in ("complete", "error", "aborted", "deleted"):
@@ -122,6 +115,37 @@ def _read_by_report(
         snapshot.enrolled_students = enrolled_students(files.get("enrollments", iter(())))
     snapshot.jobs.append(JobTiming(REPORT, len(snapshot.people), waited, account_id))
     return snapshot
+
+
+@dataclass(frozen=True)
+class StartedReport:
+    """A provisioning report Canvas has been asked for, not yet waited on."""
+
+    account_id: int
+    enrollments: bool
+    answer: dict[str, Any]
+    began: float
+
+
+def start_report(client: CanvasClient, account_id: int, enrollments: bool) -> StartedReport:
+    """Ask Canvas for the provisioning report the snapshot reads; its job starts now."""
+    asked = {"parameters[enrollments]": "true"} if enrollments else {}
+    began = time.monotonic()
+    # Starting a report twice does no harm, so a 5xx or a lost answer may be retried:
+    # a short Canvas hiccup must not stop a nightly sync.
+    answer = client.post_idempotent(
+        f"/api/v1/accounts/{account_id}/reports/provisioning_csv",
+        data={
+            "parameters[users]": "true",
+            "parameters[user_observers]": "true",
+            # Deleted logins keep their SIS IDs in Canvas: the planner must see them to
+            # report a conflict instead of planning a create that Canvas will refuse.
+            "parameters[include_deleted]": "true",
+            # Who is enrolled where: what a linked parent will see (core/sync/visibility.py).
+            **asked,
+        },
+    )
+    return StartedReport(account_id, enrollments, dict(answer), began)
 
 
 def _read_sub_account_by_root_report(
