@@ -16,6 +16,7 @@ says so in ``"window"``.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sys
@@ -75,6 +76,20 @@ def measure(csv_path: Path, latency: float, timeout: float) -> dict[str, Any]:
             gap_ends.append(now / 1000)
         last[0] = now
 
+    # Garbage collections (the app collects on the GUI thread only: ui/gc_guard.py).
+    collections: list[tuple[float, float, int]] = []  # (ended at s, ms, generation)
+    gc_started = [0.0]
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        now = clock.nsecsElapsed() / 1e6
+        if phase == "start":
+            gc_started[0] = now
+        else:
+            collections.append((now / 1000, now - gc_started[0], info["generation"]))
+
+    gc.callbacks.append(on_gc)
+    stacks = _StackSampler(last, clock) if os.environ.get("CW_PROBE_STACKS") else None
+
     timer = QTimer()
     timer.setTimerType(Qt.TimerType.PreciseTimer)
     timer.setInterval(TIMER_MS)
@@ -111,6 +126,9 @@ def measure(csv_path: Path, latency: float, timeout: float) -> dict[str, Any]:
             state["error"] = TimeoutError("the sync did not finish in time")
         ended = clock.nsecsElapsed() / 1e9
         timer.stop()
+        gc.callbacks.remove(on_gc)
+        if stacks is not None:
+            stacks.stop()
         window = state.pop("widget")
         window.close()
         app.processEvents()
@@ -119,7 +137,54 @@ def measure(csv_path: Path, latency: float, timeout: float) -> dict[str, Any]:
     if gaps:
         worst = max(range(len(gaps)), key=gaps.__getitem__)
         figures["longest_gap_ended_at_s"] = round(gap_ends[worst] - started, 2)
+        top = sorted(range(len(gaps)), key=gaps.__getitem__, reverse=True)[:5]
+        figures["top_gaps"] = [[round(gaps[i], 1), round(gap_ends[i] - started, 2)] for i in top]
+    during = [c for c in collections if started <= c[0] <= ended]
+    figures["gc_count"] = len(during)
+    figures["gc_longest_ms"] = round(max((c[1] for c in during), default=0.0), 1)
+    figures["gc_over_10ms"] = [
+        [round(c[1], 1), c[2], round(c[0] - started, 2)] for c in during if c[1] > 10
+    ]
+    if stacks is not None:
+        figures["stalled_stacks"] = stacks.report()
     return figures
+
+
+class _StackSampler:
+    """Diagnostics (CW_PROBE_STACKS=1): where the GUI thread is when a tick is late."""
+
+    def __init__(self, last: list[float], clock: Any) -> None:
+        import threading
+
+        self._last, self._clock = last, clock
+        self._gui = threading.get_ident()
+        self._seen: dict[str, int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        import traceback
+
+        while not self._stop.wait(0.005):
+            last = self._last[0]
+            if not last or self._clock.nsecsElapsed() / 1e6 - last < 30:
+                continue
+            frame = sys._current_frames().get(self._gui)
+            if frame is None:
+                continue
+            where = " < ".join(
+                f"{Path(f.filename).name}:{f.lineno}:{f.name}"
+                for f in reversed(traceback.extract_stack(frame)[-4:])
+            )
+            self._seen[where] = self._seen.get(where, 0) + 1
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def report(self) -> list[list[Any]]:
+        return [[n, w] for w, n in sorted(self._seen.items(), key=lambda kv: -kv[1])[:8]]
 
 
 def _figures(
