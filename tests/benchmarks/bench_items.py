@@ -214,8 +214,10 @@ def item_ui(sizes: Sizes, workdir: Path, log: Callable[[str], None]) -> dict[str
     started_load = load()[0]
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     runs: list[dict[str, Any]] = []
+    loads: list[float] = []
     for n in range(sizes.ui_runs):
         log(f"UI run {n + 1} of {sizes.ui_runs}")
+        loads.append(load()[0])
         runs.append(
             _json_from(
                 [PYTHON, str(HERE / "ui_probe.py"), str(csv_path), f"--latency={sizes.ui_latency}"],
@@ -224,7 +226,11 @@ def item_ui(sizes: Sizes, workdir: Path, log: Callable[[str], None]) -> dict[str
         )
     # The worst run's figures, and every run's longest pause (the target is "5 of 5").
     figures = max(runs, key=lambda r: float(r["longest_gap_ms"]))
+    figures["figures_from"] = "the run with the longest pause"
     figures["runs_longest_gap_ms"] = [r["longest_gap_ms"] for r in runs]
+    figures["runs_gc_longest_ms"] = [r.get("gc_longest_ms") for r in runs]
+    figures["runs_end_pause_ms"] = [r.get("end_pause_ms") for r in runs]
+    figures["runs_load_1min"] = loads
     figures["school"] = describe(school)
     figures["latency_s"] = sizes.ui_latency
     figures["load_1min"] = [started_load, load()[0]]
