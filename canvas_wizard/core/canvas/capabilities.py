@@ -33,6 +33,8 @@ from canvas_wizard.core.canvas.errors import (
 #: Asked on the root account (or, for read_email_addresses, the connected one).
 ROOT_CAPABILITIES = ("import_sis", "read_reports", "manage_students")
 HERE_CAPABILITIES = ("read_email_addresses",)
+#: ``read_reports`` on the connected sub-account itself (its own, scoped report).
+REPORTS_HERE = "read_reports_here"
 
 #: What happens without each, in the words shown to the admin.
 COSTS: dict[str, str] = {
@@ -102,6 +104,10 @@ def capabilities_from(
         granted[name] = here.get(name) if here is not None else None
     for name in ROOT_CAPABILITIES:
         granted[name] = root.get(name) if root is not None else None
+    # On a sub-account, its own report (scoped to its users) may be allowed where the
+    # root's is not: kept apart, for the read (snapshot.py reads that report then).
+    if not is_root and here is not None and "read_reports" in here:
+        granted[REPORTS_HERE] = here["read_reports"]
     return Capabilities(is_root, granted, sis_imports_enabled)
 
 
@@ -142,6 +148,10 @@ def read_capabilities(client: CanvasClient, account_id: int, root_id: int) -> Ca
     """Ask Canvas (two or three requests) what decides the sync's read and write methods."""
     is_root = account_id == root_id
     root, _ = ask_permissions(client, root_id, [*ROOT_CAPABILITIES, *HERE_CAPABILITIES])
-    here = root if is_root else ask_permissions(client, account_id, list(HERE_CAPABILITIES))[0]
+    here = (
+        root
+        if is_root
+        else ask_permissions(client, account_id, [*HERE_CAPABILITIES, "read_reports"])[0]
+    )
     enabled = sis_imports_enabled(client, root_id) if is_root and root else None
     return capabilities_from(is_root, here, root, enabled)

@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from canvas_wizard.core.canvas import CanvasClient, RequestStats
-from canvas_wizard.core.canvas.capabilities import read_capabilities
+from canvas_wizard.core.canvas.capabilities import REPORTS_HERE, read_capabilities
 from canvas_wizard.core.errors import AuthorizationNeeded, WizardError
 from canvas_wizard.core.roster import Role, Roster, read_roster
 from canvas_wizard.core.sync.costs import (
@@ -404,9 +404,11 @@ class SyncRun:
             self.applier = RestApplier(self.client, self.account_id, self.root_account_id)
             self.method = self.report.method = "api"  # service.METHOD_API
             self.prefer_report = self._asked_report
-        if self.prefer_report and not caps.has("read_reports"):
+        # A sub-account's own report serves when the root's is not allowed (snapshot.py).
+        reports = caps.has("read_reports") or caps.granted.get(REPORTS_HERE) is True
+        if self.prefer_report and not reports:
             self.prefer_report = False
-        self._reports_allowed = caps.has("read_reports")
+        self._reports_allowed = reports
         self._sis_possible = (
             self._auto_method
             and caps.sis_import_possible
@@ -512,9 +514,13 @@ class SyncRun:
         """The SIS IDs ("" for none) of the account's users when they fit on one page of
         its list (one request), else None: then the history's count is the best guess."""
         try:
+            began = time.perf_counter()
             response = self.client.request(
                 "GET", f"/api/v1/accounts/{self.account_id}/users", params={"per_page": 100}
             )
+            # A request on its own, after the roster is read: the pre-flight's ran beside
+            # the roster's parsing and may have waited for the processor too.
+            self._latency = max(0.001, min(self._latency, time.perf_counter() - began))
             items = response.json()
         except AuthorizationNeeded:
             raise

@@ -116,3 +116,25 @@ def test_a_sub_account_admin_without_root_reports_reads_the_sub_accounts_own_rep
         }
     # The root refuses its report; the sub-account's own report is started once.
     assert canvas.request_counts()["POST"] - before["POST"] == 2
+
+
+def test_a_sync_reads_by_the_sub_accounts_own_report_when_only_that_is_allowed(
+    canvas: SandboxCanvas, sign_in: SignIn
+) -> None:
+    # The pre-flight asks for reports on the sub-account too: without the root's, the run
+    # still reads in bulk (before, it fell back to reading page by page).
+    state = canvas.state
+    with state.lock:
+        state.admins = [r for r in state.admins if r.user_id != ALEX]
+        state.admins.append(
+            AdminRole(ALEX, 1, "AccountAdmin", frozenset(ALL_PERMISSIONS - {"read_reports"}))
+        )
+        state.admins.append(AdminRole(ALEX, PRIMARY, "AccountAdmin", frozenset({"read_reports"})))
+    client = sign_in()
+    roster = with_new_family(seeded_roster())
+    first = run_sync(roster, client, PRIMARY, 1, prefer_report=True)
+    assert first.status == "ok", first.message
+    assert first.report.read_with == "report"
+    again = run_sync(roster, client, PRIMARY, 1, prefer_report=True)
+    assert again.status == "ok" and again.report.read_with == "report"
+    assert again.plan is not None and again.plan.writes() == 0
