@@ -140,3 +140,16 @@ def connected(sandbox: SandboxCanvas) -> Connected:
     with requests.Session() as http:
         TokenManager(profile, secrets, http).store(tokens)
     return Connected(store, secrets, profile, sandbox)
+
+
+@pytest.fixture
+def main_window(qtbot, connected):  # type: ignore[no-untyped-def]
+    """The app's main window on the connected sandbox, shown; its runs stopped after."""
+    from canvas_wizard.ui.main_window import MainWindow
+
+    win = MainWindow(connected.store, connected.secrets, connected.profile)
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.sync_tab.cancel()
+    task_pool().waitForDone(10_000)

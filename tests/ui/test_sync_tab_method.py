@@ -8,21 +8,14 @@ from pathlib import Path
 import pytest
 
 from canvas_wizard.core.sync.service import METHOD_AUTO
-from canvas_wizard.ui.main_window import MainWindow
-from canvas_wizard.ui.tasks import task_pool
 
 SAMPLE = Path(__file__).resolve().parents[2] / "resources" / "sample-cloudwork-export.csv"
 WAIT = 20_000
 
 
 @pytest.fixture
-def window(qtbot, connected):
-    win = MainWindow(connected.store, connected.secrets, connected.profile)
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    win.sync_tab.cancel()
-    task_pool().waitForDone(10_000)
+def window(main_window):
+    return main_window
 
 
 def test_the_default_method_is_fastest_for_this_run_and_the_preview_says_why(qtbot, window):

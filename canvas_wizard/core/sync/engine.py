@@ -462,7 +462,7 @@ class SyncRun:
 
     def _choose_read(self, roster: Roster, parents: set[str], wanted: set[str] | None) -> bool:
         """Read by report (True) or page by page, whichever the cost model finds quicker."""
-        if not getattr(self, "_reports_allowed", True):
+        if not self._reports_allowed:
             return False  # the pre-flight found no right to run reports: pages it is
         people = len(roster.people)
         if self._sis_possible:

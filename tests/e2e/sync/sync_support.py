@@ -98,3 +98,36 @@ def with_new_family(roster: Roster) -> Roster:
 
 def writes(counts: dict[str, int]) -> int:
     return counts["POST"] + counts["PUT"] + counts["DELETE"]
+
+
+class ClaimsSuccess:
+    """An applier that reports every write done without writing (and gives no answers):
+    the check afterwards must catch it."""
+
+    def apply(self, plan, snapshot, *, progress, cancel):  # type: ignore[no-untyped-def]
+        from canvas_wizard.core.sync.model import WRITE_KINDS
+        from canvas_wizard.core.sync.outcome import OutcomeStatus
+        from canvas_wizard.core.sync.rest_apply import planned_outcome
+
+        out = []
+        for action in [*plan.people, *plan.links]:
+            o = planned_outcome(action, {})
+            if action.kind in WRITE_KINDS:
+                o = type(o)(o.record, o.action, o.key, OutcomeStatus.DONE, "claimed")
+            out.append(o)
+        return out
+
+
+def reports_on_the_sub_account_only(canvas: SandboxCanvas, sub_account: int) -> None:
+    """Alex may run reports on ``sub_account`` but not on the root (everything else kept)."""
+    from canvas_wizard.sandbox.state import ALL_PERMISSIONS, AdminRole
+
+    state = canvas.state
+    with state.lock:
+        state.admins = [r for r in state.admins if r.user_id != ALEX]
+        state.admins.append(
+            AdminRole(ALEX, 1, "AccountAdmin", frozenset(ALL_PERMISSIONS - {"read_reports"}))
+        )
+        state.admins.append(
+            AdminRole(ALEX, sub_account, "AccountAdmin", frozenset({"read_reports"}))
+        )

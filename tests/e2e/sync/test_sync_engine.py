@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sync_support import ROOT, seeded_roster, with_new_family, writes
+from sync_support import ROOT, ClaimsSuccess, seeded_roster, with_new_family, writes
 
 from canvas_wizard.core.canvas import CanvasClient
 from canvas_wizard.core.roster import Problem, Roster
@@ -80,28 +80,10 @@ def test_sync_through_the_provisioning_report_and_cheap_resync(
     assert sum(after.values()) - sum(before.values()) < 10
 
 
-class _ClaimsSuccess:
-    """An applier that reports every write done without writing: verify must catch it."""
-
-    def apply(self, plan, snapshot, *, progress, cancel):  # type: ignore[no-untyped-def]
-        from canvas_wizard.core.sync.model import WRITE_KINDS
-        from canvas_wizard.core.sync.rest_apply import planned_outcome
-
-        out = []
-        for action in [*plan.people, *plan.links]:
-            o = planned_outcome(action, {})
-            if action.kind in WRITE_KINDS:
-                o = type(o)(o.record, o.action, o.key, OutcomeStatus.DONE, "claimed")
-            out.append(o)
-        return out
-
-
 def test_verify_turns_unconfirmed_writes_into_failures(
     canvas: SandboxCanvas, client: CanvasClient
 ) -> None:
-    result = run_sync(
-        with_new_family(seeded_roster()), client, ROOT, ROOT, applier=_ClaimsSuccess()
-    )
+    result = run_sync(with_new_family(seeded_roster()), client, ROOT, ROOT, applier=ClaimsSuccess())
     assert result.status == "failed_records"
     failed = {o.key for o in result.report.outcomes if o.status is OutcomeStatus.FAILED}
     assert failed == {"S1101", "P2101", "P2101→S1004", "P2101→S1101"}

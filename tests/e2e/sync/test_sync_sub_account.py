@@ -8,7 +8,13 @@ come from logins and enrolments). The sync must still find them, by SIS ID in th
 
 from __future__ import annotations
 
-from sync_support import ALEX, SignIn, seeded_roster, with_new_family, writes
+from sync_support import (
+    SignIn,
+    reports_on_the_sub_account_only,
+    seeded_roster,
+    with_new_family,
+    writes,
+)
 
 from canvas_wizard.core.sync import ActionKind
 from canvas_wizard.core.sync.engine import run_sync
@@ -16,7 +22,6 @@ from canvas_wizard.core.sync.model import Snapshot
 from canvas_wizard.core.sync.outcome import OutcomeStatus
 from canvas_wizard.core.sync.snapshot import read_snapshot
 from canvas_wizard.sandbox import SandboxCanvas
-from canvas_wizard.sandbox.state import ALL_PERMISSIONS, AdminRole
 
 PRIMARY = 2
 
@@ -77,13 +82,7 @@ def test_a_sub_account_admin_without_root_reports_reads_the_sub_accounts_own_rep
     # Reports on the sub-account only: Canvas scopes that report to the users associated
     # with it (report_helper add_user_sub_account_scope), so the roster's people it
     # leaves out (API-created, root-only) are looked up in the root, one by one.
-    state = canvas.state
-    with state.lock:
-        state.admins = [r for r in state.admins if r.user_id != ALEX]
-        state.admins.append(
-            AdminRole(ALEX, 1, "AccountAdmin", frozenset(ALL_PERMISSIONS - {"read_reports"}))
-        )
-        state.admins.append(AdminRole(ALEX, PRIMARY, "AccountAdmin", frozenset({"read_reports"})))
+    reports_on_the_sub_account_only(canvas, PRIMARY)
     client = sign_in()
     roster = with_new_family(seeded_roster())
     assert run_sync(roster, client, PRIMARY, 1).status == "ok"
@@ -123,13 +122,7 @@ def test_a_sync_reads_by_the_sub_accounts_own_report_when_only_that_is_allowed(
 ) -> None:
     # The pre-flight asks for reports on the sub-account too: without the root's, the run
     # still reads in bulk (before, it fell back to reading page by page).
-    state = canvas.state
-    with state.lock:
-        state.admins = [r for r in state.admins if r.user_id != ALEX]
-        state.admins.append(
-            AdminRole(ALEX, 1, "AccountAdmin", frozenset(ALL_PERMISSIONS - {"read_reports"}))
-        )
-        state.admins.append(AdminRole(ALEX, PRIMARY, "AccountAdmin", frozenset({"read_reports"})))
+    reports_on_the_sub_account_only(canvas, PRIMARY)
     client = sign_in()
     roster = with_new_family(seeded_roster())
     first = run_sync(roster, client, PRIMARY, 1, prefer_report=True)

@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Callable
 
 import pytest
-from sync_support import ROOT, seeded_roster
+from sync_support import ROOT, ClaimsSuccess, seeded_roster
 
 from canvas_wizard.core.canvas import CanvasClient
 from canvas_wizard.core.roster import Roster
@@ -93,23 +93,6 @@ def test_a_rest_sync_without_the_report_does_not_read_the_account_again(
     assert phases["read Canvas"] > 1
 
 
-class _ClaimsSuccess:
-    """Reports every write done without writing (and gives no answers): the check reads."""
-
-    def apply(self, plan, snapshot, *, progress, cancel):  # type: ignore[no-untyped-def]
-        from canvas_wizard.core.sync.model import WRITE_KINDS
-        from canvas_wizard.core.sync.outcome import OutcomeStatus
-        from canvas_wizard.core.sync.rest_apply import planned_outcome
-
-        out = []
-        for action in [*plan.people, *plan.links]:
-            o = planned_outcome(action, {})
-            if action.kind in WRITE_KINDS:
-                o = type(o)(o.record, o.action, o.key, OutcomeStatus.DONE, "claimed")
-            out.append(o)
-        return out
-
-
 def test_many_records_to_read_back_are_checked_with_one_report(
     canvas: SandboxCanvas, client: CanvasClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -125,7 +108,7 @@ def test_many_records_to_read_back_are_checked_with_one_report(
         client,
         ROOT,
         ROOT,
-        applier=_ClaimsSuccess(),
+        applier=ClaimsSuccess(),
         prefer_report=True,
     )
     after = canvas.request_counts()
